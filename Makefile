@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`. Everything installs itself into
+# .venv from the pinned constraints on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
+DATABASE ?= sqlite:///ledger.db
+
+.PHONY: install run demo test lint format lock clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: install  ## Serve the API on an embedded SQLite file, with the founding example loaded
+	$(BIN)/ledger demo --database $(DATABASE)
+	$(BIN)/ledger serve --database $(DATABASE)
+
+demo: install
+	$(BIN)/ledger demo --database $(DATABASE)
+
+test: install  ## The whole test suite: in memory, SQLite and the local PostgreSQL
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lock: install  ## Re-pin every dependency after changing pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

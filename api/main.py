@@ -1,0 +1,63 @@
+"""The HTTP application factory.
+
+``create_app`` builds everything in its lifespan, never at import time, so that tests and the
+CLI can create as many independent apps as they like and each closes its own connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routers import health, measures, subjects, writes
+from api.schemas.common import Problem
+from application.bootstrap import Services, bootstrap
+from application.settings import Settings
+
+DESCRIPTION = """An append-only ledger of sanctions: designations, visa bans and investment
+restrictions as governments impose and rescind them. Every answer about the past keeps two
+times apart: `as_of` (when a measure is legally in force) and `known_at` (when the ledger
+learned of it)."""
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """An app on the given services, or on services built from the settings at startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        app.state.services = services or bootstrap(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.services.close()
+
+    app = FastAPI(
+        title="Sanctions ledger",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (health.router, subjects.router, measures.router, writes.router):
+        app.include_router(router)
+    _declare_problem_schema(app)
+    return app
+
+
+def _declare_problem_schema(app: FastAPI) -> None:
+    """Put the problem document's schema in the OpenAPI components the responses point to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = generate()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Problem"] = Problem.model_json_schema()
+        return app.openapi_schema or schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

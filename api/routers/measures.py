@@ -1,0 +1,57 @@
+"""Imposing, amending and rescinding measures."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from api.deps import ActorDep, LedgerDep
+from api.routing import write_route
+from api.schemas.measures import (
+    DesignationIn,
+    InvestmentRestrictionIn,
+    MeasureAmendmentIn,
+    RescissionIn,
+    VisaBanIn,
+)
+from api.schemas.writes import WriteReceiptOut
+
+router = APIRouter(tags=["measures"])
+
+
+@write_route(router, "/v1/subjects/{subject_id}/designations", "Designate (freeze assets)")
+def designate(
+    subject_id: UUID, body: DesignationIn, ledger: LedgerDep, actor: ActorDep
+) -> WriteReceiptOut:
+    return WriteReceiptOut.of(ledger.execute(body.to_command(subject_id), actor))
+
+
+@write_route(router, "/v1/subjects/{subject_id}/visa-bans", "Ban entry")
+def visa_ban(
+    subject_id: UUID, body: VisaBanIn, ledger: LedgerDep, actor: ActorDep
+) -> WriteReceiptOut:
+    return WriteReceiptOut.of(ledger.execute(body.to_command(subject_id), actor))
+
+
+@write_route(
+    router, "/v1/subjects/{subject_id}/investment-restrictions", "Restrict investment in securities"
+)
+def restrict_investment(
+    subject_id: UUID, body: InvestmentRestrictionIn, ledger: LedgerDep, actor: ActorDep
+) -> WriteReceiptOut:
+    return WriteReceiptOut.of(ledger.execute(body.to_command(subject_id), actor))
+
+
+@write_route(router, "/v1/measures/{measure_id}/amendments", "Amend a measure's terms")
+def amend_measure(
+    measure_id: str, body: MeasureAmendmentIn, ledger: LedgerDep, actor: ActorDep
+) -> WriteReceiptOut:
+    return WriteReceiptOut.of(ledger.execute(body.to_command(measure_id), actor))
+
+
+@write_route(router, "/v1/measures/{measure_id}/rescission", "Rescind a measure")
+def rescind(
+    measure_id: str, body: RescissionIn, ledger: LedgerDep, actor: ActorDep
+) -> WriteReceiptOut:
+    return WriteReceiptOut.of(ledger.execute(body.to_command(measure_id), actor))

@@ -1,0 +1,23 @@
+"""Voiding events recorded in error, and recording whole actions at once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import ActorDep, LedgerDep
+from api.routing import write_route
+from api.schemas.writes import ActionIn, VoidingIn, WriteReceiptOut
+
+router = APIRouter(tags=["writes"])
+
+
+@write_route(router, "/v1/events/{event_id}/voiding", "Mark an event as recorded in error")
+def void_event(
+    event_id: str, body: VoidingIn, ledger: LedgerDep, actor: ActorDep
+) -> WriteReceiptOut:
+    return WriteReceiptOut.of(ledger.execute(body.to_command(event_id), actor))
+
+
+@write_route(router, "/v1/actions", "Record one announcement's changes, all or nothing")
+def record_action(body: ActionIn, ledger: LedgerDep, actor: ActorDep) -> WriteReceiptOut:
+    return WriteReceiptOut.of(ledger.execute(body.to_command(), actor))

@@ -1,0 +1,139 @@
+"""Subjects, measures and events as JSON-ready documents.
+
+The HTTP API, the CLI and the views all present the ledger in the same shape, so the shape
+is made here once: plain dicts of strings, numbers, booleans and lists, times in UTC ISO
+format with a ``Z``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from application.ledger import event_type
+from domain.ids import event_id
+from domain.state import MeasureState
+from domain.subject import Subject
+from domain.values import Profile
+
+METADATA = {
+    "originator_id",
+    "originator_version",
+    "originator_topic",
+    "timestamp",
+    "recorded_by",
+    "source",
+    "reason",
+}
+
+
+def plain(value: Any) -> Any:
+    """Any domain value as JSON-ready data."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {field.name: plain(getattr(value, field.name)) for field in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return value
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def profile_document(profile: Profile) -> dict[str, Any]:
+    document: dict[str, Any] = plain(profile)
+    document["primary_name"] = profile.primary_name
+    return document
+
+
+def measure_document(subject: Subject, measure: MeasureState, at: datetime) -> dict[str, Any]:
+    """A measure as it reads at effective time ``at``."""
+    imposed = subject.event_at(measure.imposed_version)
+    terms = measure.terms_at(at)
+    return {
+        "measure_id": measure.id,
+        "subject_id": str(subject.id),
+        "kind": plain(measure.kind),
+        "authority": plain(measure.authority),
+        "programs": list(terms.programs),
+        "legal_basis": terms.legal_basis,
+        "covers_family": terms.covers_family,
+        "divestment_deadline": plain(terms.divestment_deadline),
+        "details": terms.details,
+        "effective_from": iso(measure.effective_from),
+        "effective_until": plain(measure.effective_until),
+        "rescinded_at": plain(measure.rescinded_at),
+        "status": measure.status_at(at).value,
+        "in_force": measure.in_force(at),
+        "imposed_by": event_id(subject.id, measure.imposed_version),
+        "rescinded_by": (
+            None
+            if measure.rescinded_version is None
+            else event_id(subject.id, measure.rescinded_version)
+        ),
+        "source": plain(imposed.source),
+        "reason": imposed.reason,
+    }
+
+
+def subject_document(subject: Subject, at: datetime) -> dict[str, Any]:
+    """A subject as the ledger knows it now, read at effective time ``at``."""
+    state = subject.state
+    measures = sorted(state.measures.values(), key=lambda m: m.number)
+    return {
+        "subject_id": str(subject.id),
+        "kind": plain(state.kind),
+        "version": subject.version,
+        "references": plain(state.references),
+        "profile": profile_document(state.profile_at(at)),
+        "measures": [measure_document(subject, m, at) for m in measures],
+        "registered_at": iso(subject.created_on),
+        "updated_at": iso(subject.modified_on),
+    }
+
+
+def history_documents(subject: Subject, positions: dict[int, int]) -> list[dict[str, Any]]:
+    """Every event of the subject in order, those recorded in error marked so."""
+    return [
+        event_document(
+            event,
+            positions.get(event.originator_version),
+            voided_by=subject.voided.get(event.originator_version),
+        )
+        for event in subject.events
+    ]
+
+
+def event_document(
+    event: Subject.Event, position: int | None, voided_by: int | None = None
+) -> dict[str, Any]:
+    """One event as the history and the raw log show it."""
+    data = {key: plain(value) for key, value in vars(event).items() if key not in METADATA}
+    if isinstance(measure := getattr(event, "measure_id", None), str):
+        data["measure_id"] = measure
+    return {
+        "event_id": event.event_id,
+        "subject_id": str(event.originator_id),
+        "version": event.originator_version,
+        "type": event_type(event),
+        "position": position,
+        "recorded_at": iso(event.timestamp),
+        "recorded_by": plain(event.recorded_by),
+        "source": plain(event.source),
+        "reason": event.reason,
+        "voided_by": None if voided_by is None else event_id(event.originator_id, voided_by),
+        "data": data,
+    }

@@ -1,0 +1,239 @@
+"""How each command changes the aggregates it touches.
+
+A ``Unit`` gathers the aggregates one command or one whole action touches, so that they are
+saved together in one transaction: an action is recorded all or nothing, and a subject named
+twice in one action is loaded once and changed in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import singledispatch
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.domain import BaseAggregate
+
+from application.commands import (
+    AmendMeasure,
+    AmendProfile,
+    Citation,
+    Command,
+    ImposeMeasure,
+    RegisterSubject,
+    RescindMeasure,
+    SubjectRef,
+    VoidEvent,
+)
+from application.errors import PreconditionFailed
+from domain.errors import InvalidValue, ReferenceTaken, SubjectNotFound
+from domain.ids import parse_event_id, parse_measure_id
+from domain.reference_claim import ReferenceClaim
+from domain.subject import Provenance, Subject
+from domain.values import Actor, MeasureTerms, Reference
+
+
+class Unit:
+    """The aggregates one command or action changes, and who changes them when."""
+
+    def __init__(self, repository: Repository[UUID], actor: Actor, recorded_at: datetime) -> None:
+        self.repository = repository
+        self.actor = actor
+        self.recorded_at = recorded_at
+        self.subjects: dict[UUID, Subject] = {}
+        self.claims: dict[UUID, ReferenceClaim] = {}
+        self.keys: dict[str, UUID] = {}
+
+    def provenance(self, citation: Citation) -> Provenance:
+        return Provenance(self.actor, self.recorded_at, citation.source, citation.reason)
+
+    def subject(self, ref: SubjectRef, expected_version: int | None = None) -> Subject:
+        subject_id = self._resolve(ref)
+        if subject_id not in self.subjects:
+            self.subjects[subject_id] = load_subject(self.repository, subject_id)
+        subject = self.subjects[subject_id]
+        if expected_version is not None and subject.version != expected_version:
+            raise PreconditionFailed(
+                f"subject {subject_id} is at version {subject.version}, "
+                f"not {expected_version} as the request expected; read it again"
+            )
+        return subject
+
+    def add(self, subject: Subject, key: str | None) -> None:
+        if key is not None:
+            if key in self.keys:
+                raise InvalidValue(f"two items of the action use the key {key!r}")
+            self.keys[key] = subject.id
+        self.subjects[subject.id] = subject
+
+    def claim(self, subject: Subject, references: tuple[Reference, ...]) -> None:
+        """Make each reference identify this subject, refusing one another subject holds."""
+        for reference in references:
+            claim_id = ReferenceClaim.id_for(reference)
+            claim = self.claims.get(claim_id) or self._stored_claim(claim_id)
+            if claim is None:
+                self.claims[claim_id] = ReferenceClaim.claim(
+                    reference, subject.id, self.recorded_at
+                )
+            elif claim.subject_id != subject.id:
+                self._take_over(claim, reference, subject)
+
+    def aggregates(self) -> list[BaseAggregate[UUID]]:
+        return [*self.subjects.values(), *self.claims.values()]
+
+    def _take_over(self, claim: ReferenceClaim, reference: Reference, subject: Subject) -> None:
+        holder = self.subjects.get(claim.subject_id) or load_subject(
+            self.repository, claim.subject_id
+        )
+        if reference in holder.state.references:
+            raise ReferenceTaken(
+                f"reference {reference} already identifies subject {holder.id}",
+                str(holder.id),
+            )
+        claim.reassign(subject.id, self.recorded_at)
+        self.claims[claim.id] = claim
+
+    def _stored_claim(self, claim_id: UUID) -> ReferenceClaim | None:
+        try:
+            claim: object = self.repository.get(claim_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(claim, ReferenceClaim)
+        return claim
+
+    def _resolve(self, ref: SubjectRef) -> UUID:
+        if isinstance(ref, UUID):
+            return ref
+        if ref in self.keys:
+            return self.keys[ref]
+        try:
+            return UUID(ref)
+        except ValueError:
+            raise InvalidValue(
+                f"{ref!r} is neither a subject id nor the key of an earlier item of the action"
+            ) from None
+
+
+def load_subject(
+    repository: Repository[UUID], subject_id: UUID, version: int | None = None
+) -> Subject:
+    try:
+        subject: object = repository.get(subject_id, version=version)
+    except AggregateNotFoundError:
+        raise SubjectNotFound(f"no subject has the id {subject_id}") from None
+    if not isinstance(subject, Subject):
+        raise SubjectNotFound(f"no subject has the id {subject_id}")
+    return subject
+
+
+@singledispatch
+def handle(command: Command, unit: Unit) -> None:  # noqa: ARG001 - each command registers its own
+    raise TypeError(f"no handler for {type(command).__name__}")
+
+
+@handle.register
+def _register(command: RegisterSubject, unit: Unit) -> None:
+    provenance = unit.provenance(command.citation)
+    subject = Subject.register(
+        kind=command.kind,
+        profile=command.profile,
+        references=command.references,
+        effective_at=command.effective_at or unit.recorded_at,
+        provenance=provenance,
+        confirm_unusual_dates=command.citation.confirm_unusual_dates,
+        subject_id=command.subject_id,
+    )
+    unit.add(subject, command.key)
+    unit.claim(subject, subject.state.references)
+
+
+@handle.register
+def _amend_profile(command: AmendProfile, unit: Unit) -> None:
+    subject = unit.subject(command.subject, command.expected_version)
+    subject.amend_profile(
+        profile=command.profile,
+        references=command.references,
+        effective_at=command.effective_at or unit.recorded_at,
+        provenance=unit.provenance(command.citation),
+        confirm_unusual_dates=command.citation.confirm_unusual_dates,
+    )
+    unit.claim(subject, subject.state.references)
+
+
+@handle.register
+def _impose(command: ImposeMeasure, unit: Unit) -> None:
+    subject = unit.subject(command.subject, command.expected_version)
+    terms = MeasureTerms(
+        programs=command.programs,
+        legal_basis=command.legal_basis,
+        covers_family=command.covers_family,
+        divestment_deadline=command.divestment_deadline,
+        details=command.details,
+    )
+    subject.impose(
+        kind=command.kind,
+        authority=command.authority,
+        terms=terms,
+        effective_from=command.effective_from,
+        effective_until=command.effective_until,
+        provenance=unit.provenance(command.citation),
+        confirm_unusual_dates=command.citation.confirm_unusual_dates,
+    )
+
+
+@handle.register
+def _amend_measure(command: AmendMeasure, unit: Unit) -> None:
+    subject_id, number = parse_measure_id(command.measure_id)
+    subject = unit.subject(subject_id, command.expected_version)
+    measure = subject.state.measure(number)
+    effective_at = command.effective_at or unit.recorded_at
+    terms = _changed_terms(measure.terms_at(effective_at), command)
+    until = (
+        None
+        if command.clear_effective_until
+        else command.effective_until or measure.effective_until
+    )
+    subject.amend_measure(
+        number=number,
+        terms=terms,
+        effective_until=until,
+        effective_at=effective_at,
+        provenance=unit.provenance(command.citation),
+        confirm_unusual_dates=command.citation.confirm_unusual_dates,
+    )
+
+
+def _changed_terms(terms: MeasureTerms, command: AmendMeasure) -> MeasureTerms:
+    """The terms with the fields the command gives replaced, the others kept."""
+    changed = MeasureTerms(
+        programs=terms.programs if command.programs is None else command.programs,
+        legal_basis=command.legal_basis or terms.legal_basis,
+        covers_family=(
+            terms.covers_family if command.covers_family is None else command.covers_family
+        ),
+        divestment_deadline=command.divestment_deadline or terms.divestment_deadline,
+        details=command.details or terms.details,
+    )
+    unchanged_end = command.effective_until is None and not command.clear_effective_until
+    if changed == terms and unchanged_end:
+        raise InvalidValue("an amendment must change something")
+    return changed
+
+
+@handle.register
+def _rescind(command: RescindMeasure, unit: Unit) -> None:
+    subject_id, number = parse_measure_id(command.measure_id)
+    subject = unit.subject(subject_id, command.expected_version)
+    subject.rescind(
+        number=number,
+        effective_at=command.effective_at,
+        provenance=unit.provenance(command.citation),
+        confirm_unusual_dates=command.citation.confirm_unusual_dates,
+    )
+
+
+@handle.register
+def _void(command: VoidEvent, unit: Unit) -> None:
+    subject_id, version = parse_event_id(command.event_id)
+    subject = unit.subject(subject_id, command.expected_version)
+    subject.void(version=version, provenance=unit.provenance(command.citation))
