@@ -1,0 +1,320 @@
+"""Streaming parser for OFAC's legacy CSV files: ``sdn.csv``, ``alt.csv`` and ``add.csv``.
+
+The files have no header; ``sdn.csv`` has 12 columns ``ent_num, SDN_Name, SDN_Type, Program,
+Title, Call_Sign, Vess_type, Tonnage, GRT, Vess_flag, Vess_owner, Remarks``, ``alt.csv`` has
+``ent_num, alt_num, alt_type, alt_name, alt_remarks`` and ``add.csv`` has ``ent_num, add_num,
+address, city/state/postal, country, add_remarks``. They are latin-1 text, ``-0-`` (often
+``-0- ``) means empty, and several programs share one field as ``SDGT] [IRGC``.
+
+A list file is trusted whole or not at all: recording half of it would make the other half
+look delisted. Every row is therefore checked (column count, numeric and unique keys, a name,
+no control characters, valid quoting) and the end of the file too. All 308 published copies of
+``sdn.csv`` (2021-08 to 2024-05) end with CR LF and then one 0x1A byte (the old DOS end-of-file
+mark), so a copy cut anywhere, even exactly at a row boundary, lacks it:
+``iter_sdn_entries`` requires it by default. The 2022-01-31 ``sdn.csv``/``alt.csv`` set was
+saved without it; for such files pass ``require_end_marker=False``, and only a cut inside a
+row (no final line break, an open quote, a short row) can then be detected.
+
+The parsers stream, so a fault is found where it is read: a truncated file raises
+``MalformedPublication`` only at the end, after the earlier entries were yielded. Callers must
+consume the whole iterator before acting on any entry, and record nothing from a file that
+fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from _csv import Reader
+from collections.abc import Iterator, Mapping, Sequence
+from typing import BinaryIO, Final
+
+from application.importers.ofac_remarks import parse_remarks
+from application.importers.records import (
+    ListEntry,
+    MalformedPublication,
+    NameTypeName,
+    ParsedAddress,
+    ParsedName,
+    SubjectKindName,
+    unique_in_order,
+    unique_names,
+)
+
+END_MARKER: Final = "\x1a"
+_NULL: Final = "-0-"
+_MAX_LINE_CHARS: Final = 1 << 20  # a real row is under 2,000 characters
+_KEY = re.compile(r"[0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SUBJECT_KINDS: Final[Mapping[str | None, SubjectKindName]] = {
+    "individual": "person",
+    "vessel": "vessel",
+    "aircraft": "aircraft",
+    None: "organization",
+}
+_ALIAS_TYPES: Final[Mapping[str, NameTypeName]] = {"aka": "aka", "fka": "fka", "nka": "nka"}
+_VESSEL_LABELS: Final = (
+    "call_sign",
+    "vessel_type",
+    "tonnage",
+    "grt",
+    "vessel_flag",
+    "vessel_owner",
+)
+
+
+def iter_sdn_entries(
+    stream: BinaryIO,
+    *,
+    source: str = "sdn.csv",
+    aliases: Mapping[str, Sequence[ParsedName]] | None = None,
+    addresses: Mapping[str, Sequence[ParsedAddress]] | None = None,
+    require_end_marker: bool = True,
+) -> Iterator[ListEntry]:
+    """Yield the entries of an ``sdn.csv`` one by one, in file order.
+
+    ``aliases`` and ``addresses`` are what ``read_alt`` and ``read_add`` return for the same
+    publication. Names come in this order: the primary name, the strong aliases of
+    ``alt.csv``, then the weak and former names of the remarks (OFAC's own order in its text
+    publications), each name text once. ``require_end_marker`` (default True: every dated
+    copy ends with 0x1A) refuses a file that stops without it. Raises
+    ``MalformedPublication`` for the first fault; see the module docstring on why callers must
+    consume everything first.
+    """
+    keys = _UniqueKeys(source, "ent_num")
+    for line, row in _CsvRows(stream, source, width=12, require_end_marker=require_end_marker):
+        reference = keys.add(row[0], line)
+        yield _sdn_entry(
+            row,
+            reference=reference,
+            line=line,
+            source=source,
+            aliases=(aliases or {}).get(reference, ()),
+            addresses=(addresses or {}).get(reference, ()),
+        )
+
+
+def read_alt(
+    stream: BinaryIO, *, source: str = "alt.csv", require_end_marker: bool = False
+) -> dict[str, list[ParsedName]]:
+    """Read ``alt.csv``: the strong aliases of each ``ent_num``, in file order.
+
+    ``alt_type`` gives aka/fka/nka. ``alt_remarks`` is not kept: it is ``-0-`` in every
+    published row (OFAC keeps weak aliases in the ``sdn.csv`` remarks, not here). A final
+    0x1A is accepted but not required: the 2022-01-31 ``alt.csv`` has none.
+    """
+    names: dict[str, list[ParsedName]] = {}
+    keys = _UniqueKeys(source, "alt_num")
+    for line, row in _CsvRows(stream, source, width=5, require_end_marker=require_end_marker):
+        owner = _key(row[0], "ent_num", source, line)
+        keys.add(row[1], line)
+        name_type = _ALIAS_TYPES.get(row[2].strip())
+        if name_type is None:
+            raise MalformedPublication(source, line, f"unknown alt_type {row[2]!r}")
+        value = _required(row[3], "alt_name", source, line)
+        names.setdefault(owner, []).append(ParsedName(value=value, type=name_type))
+    return names
+
+
+def read_add(
+    stream: BinaryIO, *, source: str = "add.csv", require_end_marker: bool = False
+) -> dict[str, list[ParsedAddress]]:
+    """Read ``add.csv``: the addresses of each ``ent_num``, in file order.
+
+    The text joins address and city/state/postal with ", " and appends ``add_remarks`` after
+    "; "; a row whose fields are all ``-0-`` says nothing and gives no address. A final 0x1A
+    is accepted but not required.
+    """
+    addresses: dict[str, list[ParsedAddress]] = {}
+    keys = _UniqueKeys(source, "add_num")
+    for line, row in _CsvRows(stream, source, width=6, require_end_marker=require_end_marker):
+        owner = _key(row[0], "ent_num", source, line)
+        keys.add(row[1], line)
+        street, city, country, remarks = (_value(cell) for cell in row[2:])
+        place = ", ".join(part for part in (street, city) if part)
+        text = "; ".join(part for part in (place, remarks) if part)
+        if text or country:
+            addresses.setdefault(owner, []).append(ParsedAddress(text=text, country=country))
+    return addresses
+
+
+def _sdn_entry(
+    row: list[str],
+    *,
+    reference: str,
+    line: int,
+    source: str,
+    aliases: Sequence[ParsedName],
+    addresses: Sequence[ParsedAddress],
+) -> ListEntry:
+    """Build the entry of one ``sdn.csv`` row whose ``ent_num`` was already checked."""
+    name = _required(row[1], "SDN_Name", source, line)
+    sdn_type = _value(row[2])
+    if sdn_type not in _SUBJECT_KINDS:
+        raise MalformedPublication(source, line, f"unknown SDN_Type {row[2]!r}")
+    title = _value(row[4])
+    facts = parse_remarks(_value(row[11]) or "", title=title)
+    vessel = [
+        (label, value)
+        for label, cell in zip(_VESSEL_LABELS, row[5:11], strict=True)
+        if (value := _value(cell))
+    ]
+    return ListEntry(
+        reference=reference,
+        subject_kind=_SUBJECT_KINDS[sdn_type],
+        names=unique_names([ParsedName(value=name, type="primary"), *aliases, *facts.aliases]),
+        programs=_programs(row[3]),
+        birth_dates=unique_in_order(facts.birth_dates),
+        birth_places=unique_in_order(facts.birth_places),
+        nationalities=unique_in_order([*facts.nationalities, *facts.citizenships]),
+        identifiers=unique_in_order(facts.identifiers),
+        addresses=unique_in_order(addresses),
+        links=unique_in_order(facts.links),
+        title=title,
+        gender=facts.gender,
+        listed_on=None,
+        details=(*vessel, *facts.details),
+        remarks=facts.rest,
+        line=line,
+    )
+
+
+def _programs(cell: str) -> tuple[str, ...]:
+    """``SDGT] [IRGC`` -> ``("IRGC", "SDGT")``: sorted, each once."""
+    value = _value(cell)
+    if value is None:
+        return ()
+    programs = (program.strip("[] ") for program in value.split("] ["))
+    return tuple(sorted({program for program in programs if program}))
+
+
+def _value(cell: str) -> str | None:
+    """The cell without surrounding blanks; None for OFAC's null ``-0-`` or an empty cell."""
+    value = cell.strip()
+    return None if value in ("", _NULL) else value
+
+
+def _required(cell: str, column: str, source: str, line: int) -> str:
+    """A cell that must not be empty."""
+    value = _value(cell)
+    if value is None:
+        raise MalformedPublication(source, line, f"{column} is empty")
+    return value
+
+
+def _key(cell: str, column: str, source: str, line: int) -> str:
+    """A numeric key column, as written."""
+    value = cell.strip()
+    if not _KEY.fullmatch(value):
+        raise MalformedPublication(source, line, f"{column} {cell!r} is not a number")
+    return value
+
+
+class _UniqueKeys:
+    """The keys of one file seen so far: a key given twice means a corrupted file."""
+
+    def __init__(self, source: str, column: str) -> None:
+        self._source = source
+        self._column = column
+        self._lines: dict[str, int] = {}
+
+    def add(self, cell: str, line: int) -> str:
+        """Check and remember the key of the row at ``line``; return it."""
+        key = _key(cell, self._column, self._source, line)
+        first = self._lines.setdefault(key, line)
+        if first != line:
+            message = f"{self._column} {key} was already given on line {first}"
+            raise MalformedPublication(self._source, line, message)
+        return key
+
+
+class _CsvRows:
+    """The rows of one legacy CSV file as ``(first line, cells)``, checked one by one.
+
+    ``csv.reader`` hides line ends, so the lines go through ``_Lines``, which remembers the
+    last one read: that is how a row cut short at the end of the file shows up.
+    """
+
+    def __init__(
+        self, stream: BinaryIO, source: str, *, width: int, require_end_marker: bool
+    ) -> None:
+        self._stream = stream
+        self._source = source
+        self._width = width
+        self._require_end_marker = require_end_marker
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        text = io.TextIOWrapper(self._stream, encoding="latin-1", newline="")
+        try:
+            lines = _Lines(text, self._source)
+            reader = csv.reader(lines, strict=True)
+            line, rows = 1, 0
+            while (row := self._next_row(reader, line)) is not None:
+                if row == [END_MARKER]:
+                    self._expect_end(reader, rows=rows)
+                    return
+                self._check(row, line, lines.last)
+                yield line, row
+                line, rows = reader.line_num + 1, rows + 1
+            if self._require_end_marker:
+                message = "the file ends without the end-of-file marker 0x1A: it is truncated"
+                raise MalformedPublication(self._source, line, message)
+            self._expect_rows(rows)
+        finally:
+            text.detach()  # the caller's stream stays open
+
+    def _next_row(self, reader: Reader, line: int) -> list[str] | None:
+        """The next row, which starts at ``line``, or None at the end of the file."""
+        try:
+            return next(reader, None)
+        except csv.Error as error:
+            message = f"invalid CSV ({error}): a broken or truncated row"
+            raise MalformedPublication(self._source, line, message) from error
+
+    def _expect_end(self, reader: Reader, *, rows: int) -> None:
+        """Nothing may follow the end-of-file marker, and something must precede it."""
+        line = reader.line_num + 1
+        if self._next_row(reader, line) is not None:
+            message = "data after the end-of-file marker 0x1A"
+            raise MalformedPublication(self._source, line, message)
+        self._expect_rows(rows)
+
+    def _expect_rows(self, rows: int) -> None:
+        """An empty list would read as everyone delisted: a file without rows is rejected."""
+        if rows == 0:
+            raise MalformedPublication(self._source, 1, "the file has no rows")
+
+    def _check(self, row: list[str], line: int, last_line: str) -> None:
+        """Reject a row with control bytes, cut at the end of the file, or of the wrong width."""
+        if any(_CONTROL.search(cell) for cell in row):
+            raise MalformedPublication(self._source, line, "control characters in a cell")
+        if not last_line.endswith(("\n", "\r")):
+            message = "the last row has no line break: the file is truncated"
+            raise MalformedPublication(self._source, line, message)
+        if len(row) != self._width:
+            message = f"expected {self._width} columns, found {len(row)}"
+            raise MalformedPublication(self._source, line, message)
+
+
+class _Lines:
+    """The lines of a text stream, each at most ``_MAX_LINE_CHARS`` long, the last remembered."""
+
+    def __init__(self, text: io.TextIOWrapper, source: str) -> None:
+        self._text = text
+        self._source = source
+        self.count = 0
+        self.last = ""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(_MAX_LINE_CHARS)
+        if not line:
+            raise StopIteration
+        if len(line) == _MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            raise MalformedPublication(self._source, self.count + 1, "line too long")
+        self.count += 1
+        self.last = line
+        return line
