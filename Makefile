@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: install  ## Serve the API on an embedded SQLite file, with the founding example loaded
 	$(BIN)/ledger demo --database $(DATABASE)
+	@# The first run prints an admin API key (once); later runs say that keys exist.
+	$(BIN)/ledger keys create --role admin --name "make run" --if-none --database $(DATABASE)
 	$(BIN)/ledger serve --database $(DATABASE)
 
 demo: install

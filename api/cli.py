@@ -6,36 +6,18 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 
+from api import cli_import, cli_keys, cli_views
+from api.cli_options import CLI_ACTOR, DatabaseOption, console, settings_for
 from api.logging import configure_logging
 from api.main import create_app
 from application.bootstrap import bootstrap
 from application.demo.founding_example import load_founding_example
-from application.settings import Settings
 from application.storage import redact
-from domain.values import Actor
 
 app = typer.Typer(help="The sanctions ledger.", no_args_is_help=True)
-console = Console(stderr=True)
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        envvar="LEDGER_DATABASE_URL",
-        help="sqlite:///path.db (default sqlite:///ledger.db), postgresql://user@host/dbname",
-        show_default=False,
-    ),
-]
-CLI_ACTOR = Actor(id="cli", name="ledger command line")
-
-
-def _settings(database: str | None, **overrides: object) -> Settings:
-    values = {key: value for key, value in overrides.items() if value is not None}
-    if database:
-        values["database_url"] = database
-    return Settings(**values)  # type: ignore[arg-type]
+app.add_typer(cli_keys.app, name="keys")
+app.add_typer(cli_import.app, name="import")
 
 
 @app.command()
@@ -47,7 +29,7 @@ def serve(
     port: Annotated[int | None, typer.Option(envvar="LEDGER_PORT", help="Default 8000")] = None,
 ) -> None:
     """Serve the HTTP API."""
-    settings = _settings(database, host=host, port=port)
+    settings = settings_for(database, host=host, port=port)
     configure_logging(settings.log_level, settings.log_format)
     console.print(
         f"Serving the ledger on http://{settings.host}:{settings.port} "
@@ -65,7 +47,7 @@ def serve(
 @app.command()
 def demo(database: DatabaseOption = None) -> None:
     """Load the founding example (10 December 2021) into the ledger, once."""
-    services = bootstrap(_settings(database))
+    services = bootstrap(settings_for(database))
     try:
         receipt = load_founding_example(services.ledger, CLI_ACTOR)
     finally:
@@ -78,3 +60,7 @@ def demo(database: DatabaseOption = None) -> None:
             f"{len(receipt.measure_ids)} measures, {len(receipt.events)} events "
             f"(log position {receipt.position})."
         )
+
+
+for command in (cli_views.project, cli_views.rebuild, cli_views.check):
+    app.command()(command)

@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from application.errors import PreconditionFailed, WriteConflict
+from application.idempotency import ClaimLost, IdempotencyKeyInUse, IdempotencyKeyReused
+from application.reading import ViewsBehind
 from domain.errors import (
     InvalidValue,
     LedgerError,
@@ -30,7 +32,11 @@ PROBLEM_BASE = "https://sanctions-ledger.example/problems/"
 log = structlog.get_logger("api.errors")
 
 STATUS_BY_ERROR: list[tuple[type[LedgerError], int, str]] = [
+    (ViewsBehind, 503, "views-behind"),
     (NotFound, 404, "not-found"),
+    (IdempotencyKeyInUse, 409, "idempotency-key-in-use"),
+    (IdempotencyKeyReused, 422, "idempotency-key-reused"),
+    (ClaimLost, 409, "idempotency-key-taken-over"),
     (PreconditionFailed, 412, "precondition-failed"),
     (WriteConflict, 409, "write-conflict"),
     (RuleViolation, 409, "rule-violation"),
@@ -65,7 +71,7 @@ async def ledger_error(request: Request, error: Exception) -> JSONResponse:
     status, slug = _status_of(error)
     log.info("request refused", path=request.url.path, status=status, error=type(error).__name__)
     title = type(error).__name__.replace("_", " ")
-    return problem(
+    response = problem(
         status,
         title,
         error.detail,
@@ -73,6 +79,9 @@ async def ledger_error(request: Request, error: Exception) -> JSONResponse:
         instance=request.url.path,
         **_extensions(error),
     )
+    if isinstance(error, ViewsBehind):
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 async def validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -12,7 +12,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import health, measures, subjects, writes
+from api.routers import audit, health, keys, lists, measures, subjects, writes
+from api.safeguards import install_safeguards
 from api.schemas.common import Problem
 from application.bootstrap import Services, bootstrap
 from application.settings import Settings
@@ -29,12 +30,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        app.state.services = services or bootstrap(settings)
+        running = services or bootstrap(settings)
+        app.state.services = running
+        if owned:
+            running.start()
         try:
             yield
         finally:
             if owned:
-                app.state.services.close()
+                running.close()
 
     app = FastAPI(
         title="Sanctions ledger",
@@ -43,7 +47,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (health.router, subjects.router, measures.router, writes.router):
+    install_safeguards(app, settings or (services.settings if services else None))
+    routers = (health, lists, subjects, measures, writes, audit, keys)
+    for router in (module.router for module in routers):
         app.include_router(router)
     _declare_problem_schema(app)
     return app

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from application.idempotency import IdempotencyStore
+from application.keys import Keys
 from application.ledger import Clock, Ledger, utc_now
 from application.log_positions import LogPositions, log_positions
+from application.reading import Reader
 from application.settings import Settings
 from application.storage import persistence_env
+from application.tables import Tables, tables_for
+from application.views.projector import Projector
+from application.views.runner import ProjectionRunner
+from application.views.store import PostgresViews, SQLiteViews, open_view_store
 
 
 @dataclass
@@ -16,16 +23,62 @@ class Services:
 
     settings: Settings
     ledger: Ledger
-    positions: LogPositions = field(init=False)
+    positions: LogPositions
+    views: SQLiteViews | PostgresViews
+    projector: Projector
+    runner: ProjectionRunner
+    reader: Reader
+    tables: Tables
+    keys: Keys
+    idempotency: IdempotencyStore
 
-    def __post_init__(self) -> None:
-        self.positions = log_positions(self.ledger.recorder)
+    @property
+    def keeps_views(self) -> bool:
+        return self.settings.projections == "inline"
+
+    def start(self) -> None:
+        """Start keeping the views up to date, if this process is the one to do it."""
+        if self.keeps_views:
+            self.ledger.listeners.append(lambda _receipt: self.runner.nudge())
+            self.runner.start()
 
     def close(self) -> None:
+        self.runner.stop()
         self.ledger.close()
+        self.views.datastore.close()
+        self.tables.close()
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Services:
     settings = settings or Settings()
     ledger = Ledger(env=persistence_env(settings.database_url), clock=clock)
-    return Services(settings=settings, ledger=ledger)
+    views = open_view_store(ledger.factory)
+    projector = Projector(ledger, views, settings.projection_batch_size)
+    positions = log_positions(ledger.recorder)
+    reader = Reader(
+        ledger,
+        views,
+        projector,
+        positions,
+        keeps_views=settings.projections == "inline",
+        wait_seconds=settings.read_wait_seconds,
+    )
+    tables = tables_for(ledger)
+    idempotency = IdempotencyStore(
+        tables,
+        now=lambda: ledger.clock().timestamp(),
+        ttl=settings.idempotency_ttl_seconds,
+        lease=settings.idempotency_lease_seconds,
+    )
+    return Services(
+        settings=settings,
+        ledger=ledger,
+        positions=positions,
+        views=views,
+        projector=projector,
+        runner=ProjectionRunner(projector, settings.projection_poll_seconds),
+        reader=reader,
+        tables=tables,
+        keys=Keys(tables, ledger.clock),
+        idempotency=idempotency,
+    )

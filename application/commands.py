@@ -102,7 +102,30 @@ class VoidEvent:
     expected_version: int | None = None
 
 
-Command = RegisterSubject | AmendProfile | ImposeMeasure | AmendMeasure | RescindMeasure | VoidEvent
+@dataclass(frozen=True)
+class RecordPublication:
+    """Mark a list publication as imported, with what its import recorded.
+
+    Sent as the last item of the action that records the publication's differences, so that
+    the mark and the differences are stored together or not at all.
+    """
+
+    authority: Authority
+    file: str
+    observed_at: datetime
+    sha256: str
+    counts: tuple[int, int, int, int]  # added, amended, rescinded, unchanged
+
+
+Command = (
+    RegisterSubject
+    | AmendProfile
+    | ImposeMeasure
+    | AmendMeasure
+    | RescindMeasure
+    | VoidEvent
+    | RecordPublication
+)
 
 
 @dataclass(frozen=True)

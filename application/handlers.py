@@ -20,6 +20,7 @@ from application.commands import (
     Citation,
     Command,
     ImposeMeasure,
+    RecordPublication,
     RegisterSubject,
     RescindMeasure,
     SubjectRef,
@@ -28,9 +29,11 @@ from application.commands import (
 from application.errors import PreconditionFailed
 from domain.errors import InvalidValue, ReferenceTaken, SubjectNotFound
 from domain.ids import parse_event_id, parse_measure_id
+from domain.provenance import Provenance
+from domain.publications import PublicationLog
 from domain.reference_claim import ReferenceClaim
-from domain.subject import Provenance, Subject
-from domain.values import Actor, MeasureTerms, Reference
+from domain.subject import Subject
+from domain.values import Actor, Authority, MeasureTerms, Reference
 
 
 class Unit:
@@ -42,6 +45,7 @@ class Unit:
         self.recorded_at = recorded_at
         self.subjects: dict[UUID, Subject] = {}
         self.claims: dict[UUID, ReferenceClaim] = {}
+        self.publication_logs: dict[UUID, PublicationLog] = {}
         self.keys: dict[str, UUID] = {}
 
     def provenance(self, citation: Citation) -> Provenance:
@@ -79,7 +83,18 @@ class Unit:
                 self._take_over(claim, reference, subject)
 
     def aggregates(self) -> list[BaseAggregate[UUID]]:
-        return [*self.subjects.values(), *self.claims.values()]
+        return [*self.subjects.values(), *self.claims.values(), *self.publication_logs.values()]
+
+    def publication_log(self, authority: Authority) -> PublicationLog:
+        log_id = PublicationLog.id_for(authority)
+        if log_id not in self.publication_logs:
+            try:
+                stored: object = self.repository.get(log_id)
+            except AggregateNotFoundError:
+                stored = PublicationLog.start(authority, self.recorded_at)
+            assert isinstance(stored, PublicationLog)
+            self.publication_logs[log_id] = stored
+        return self.publication_logs[log_id]
 
     def _take_over(self, claim: ReferenceClaim, reference: Reference, subject: Subject) -> None:
         holder = self.subjects.get(claim.subject_id) or load_subject(
@@ -229,6 +244,17 @@ def _rescind(command: RescindMeasure, unit: Unit) -> None:
         effective_at=command.effective_at,
         provenance=unit.provenance(command.citation),
         confirm_unusual_dates=command.citation.confirm_unusual_dates,
+    )
+
+
+@handle.register
+def _record_publication(command: RecordPublication, unit: Unit) -> None:
+    unit.publication_log(command.authority).record(
+        file=command.file,
+        observed_at=command.observed_at,
+        sha256=command.sha256,
+        counts=command.counts,
+        at=unit.recorded_at,
     )
 
 

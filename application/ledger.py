@@ -13,19 +13,31 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder, Mapper, RecordConflictError, Recording
+from eventsourcing.domain import BaseAggregate
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    JSONTranscoder,
+    Mapper,
+    RecordConflictError,
+    Recording,
+)
 
-from application.commands import Command, RecordAction
+from application.commands import Command, RecordAction, RecordPublication
 from application.errors import PreconditionFailed, WriteConflict
 from application.handlers import Unit, handle, load_subject
+from application.log_positions import log_positions
+from application.recorders import WITHIN_TRANSACTION, hooked_recorder
 from application.transcodings import TupleMapper, register_value_transcodings
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
 from domain.values import Actor, Reference
+
+if TYPE_CHECKING:
+    from application.idempotency import Claim
 
 Clock = Callable[[], datetime]
 ATTEMPTS = 8
@@ -72,6 +84,12 @@ class Ledger(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now) -> None:
         super().__init__(env)
         self.clock = clock
+        self.listeners: list[Callable[[WriteReceipt], None]] = []
+        """Called after every write, e.g. to wake the projector."""
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """A recorder that lets a write commit its idempotency claim with its events."""
+        return hooked_recorder(self.factory)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TupleMapper)
@@ -82,8 +100,17 @@ class Ledger(Application[UUID]):
 
     # Writing ----------------------------------------------------------------------------
 
-    def execute(self, command: Command | RecordAction, actor: Actor) -> WriteReceipt:
-        """Record a command or a whole action, all or nothing."""
+    def execute(
+        self, command: Command | RecordAction, actor: Actor, claim: Claim | None = None
+    ) -> WriteReceipt:
+        """Record a command or a whole action, all or nothing.
+
+        With an idempotency ``claim``, the claim is marked committed in the transaction
+        that stores the events; a claim an earlier attempt already committed answers with
+        that attempt's receipt and records nothing.
+        """
+        if claim is not None and claim.recorded is not None:
+            return self._located(claim.recorded)
         items = command.items if isinstance(command, RecordAction) else (command,)
         pinned = any(getattr(item, "expected_version", None) is not None for item in items)
         for attempt in range(1, ATTEMPTS + 1):
@@ -91,7 +118,13 @@ class Ledger(Application[UUID]):
             for item in items:
                 handle(_with_default_citation(item, command), unit)
             try:
-                recordings = self.save(*unit.aggregates())
+                aggregates = unit.aggregates()
+                hook = (
+                    {}
+                    if claim is None
+                    else {WITHIN_TRANSACTION: claim.commit_hook(_planned(aggregates))}
+                )
+                recordings = self.save(*aggregates, **hook)
             except RecordConflictError:
                 if pinned:
                     raise PreconditionFailed(
@@ -104,10 +137,20 @@ class Ledger(Application[UUID]):
                     ) from None
                 _back_off(attempt)
                 continue
-            return _receipt(recordings)
+            receipt = _receipt(recordings)
+            for listener in self.listeners:
+                listener(receipt)
+            return receipt
         raise AssertionError("unreachable")  # pragma: no cover
 
     # Reading ----------------------------------------------------------------------------
+
+    def _located(self, receipt: WriteReceipt) -> WriteReceipt:
+        """A receipt made before its events had log positions, with their positions."""
+        positions = log_positions(self.recorder)
+        found = {s: positions.of(s) for s in receipt.subject_ids}
+        events = tuple(replace(e, position=found[e.subject_id][e.version]) for e in receipt.events)
+        return WriteReceipt(events, max((e.position for e in events), default=None))
 
     def subject(self, subject_id: UUID, version: int | None = None) -> Subject:
         """The subject as it is now, or as it was after its ``version``-th event."""
@@ -134,7 +177,11 @@ def _back_off(attempt: int) -> None:
 
 def _with_default_citation(item: Command, container: Command | RecordAction) -> Command:
     """An action's items cite the action's source unless they cite their own."""
-    if not isinstance(container, RecordAction) or item.citation.source is not None:
+    if (
+        not isinstance(container, RecordAction)
+        or isinstance(item, RecordPublication)
+        or item.citation.source is not None
+    ):
         return item
     citation = replace(
         item.citation,
@@ -142,6 +189,24 @@ def _with_default_citation(item: Command, container: Command | RecordAction) -> 
         reason=item.citation.reason or container.citation.reason,
     )
     return replace(item, citation=citation)
+
+
+def _planned(aggregates: Sequence[BaseAggregate[UUID]]) -> WriteReceipt:
+    """The receipt of a save about to be made: its events, not yet their positions."""
+    events = tuple(
+        RecordedEvent(
+            event_id=event.event_id,
+            subject_id=event.originator_id,
+            version=event.originator_version,
+            type=event_type(event),
+            position=0,
+            measure_id=getattr(event, "measure_id", None),
+        )
+        for aggregate in aggregates
+        for event in aggregate.pending_events
+        if isinstance(event, Subject.Event)
+    )
+    return WriteReceipt(events, None)
 
 
 def _receipt(recordings: Sequence[Recording[Any]]) -> WriteReceipt:

@@ -25,5 +25,49 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    projections: Literal["inline", "external"] = Field(
+        default="inline",
+        description=(
+            "inline: this process keeps the views up to date itself (the embedded default); "
+            "external: 'ledger project' workers do, and reads wait for them"
+        ),
+    )
+    projection_batch_size: int = Field(default=500, ge=1, le=10_000)
+    projection_poll_seconds: float = Field(default=0.5, gt=0)
+    read_wait_seconds: float = Field(
+        default=2.0, ge=0, description="How long a read waits for the views to reach a position"
+    )
+    page_size_default: int = Field(default=100, ge=1)
+    page_size_max: int = Field(default=1000, ge=1)
+    public_reads: bool = Field(
+        default=False,
+        description=(
+            "Serve subjects and measures to anyone, without an API key; history, changes and "
+            "the event log still need an auditor's key, and writes an operator's"
+        ),
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 beyond)"
+    )
+    rate_limit_per_minute: int = Field(
+        default=3000,
+        ge=1,
+        description="Requests one API key may make per minute to one API process (429 beyond)",
+    )
+    rate_limit_burst: int = Field(
+        default=100,
+        ge=1,
+        description="Requests one API key may make at once before the rate applies",
+    )
+    idempotency_ttl_seconds: int = Field(
+        default=86_400,
+        ge=60,
+        description="How long an Idempotency-Key is remembered after its first use (24 hours)",
+    )
+    idempotency_lease_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How long a request may hold its Idempotency-Key before a retry takes it over",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"

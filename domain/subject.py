@@ -13,8 +13,7 @@ events that are not voided, recomputed when a voiding arrives.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
@@ -22,12 +21,12 @@ from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
 from domain.errors import (
     EventNotFound,
-    ImplausibleDate,
     InvalidValue,
     LedgerError,
     VoidingRefused,
 )
 from domain.ids import event_id, measure_id
+from domain.provenance import Provenance, check_plausible
 from domain.state import SubjectState
 from domain.values import (
     Actor,
@@ -40,35 +39,6 @@ from domain.values import (
     SubjectKind,
     utc,
 )
-
-EARLIEST_PLAUSIBLE = datetime.fromisoformat("1945-01-01T00:00:00+00:00")
-FURTHEST_PLAUSIBLE_AHEAD = timedelta(days=366)
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Who records an event, when, on what authority and why."""
-
-    recorded_by: Actor
-    recorded_at: datetime
-    source: Source | None = None
-    reason: str | None = None
-
-
-def check_plausible(moment: datetime, recorded_at: datetime, *, confirmed: bool, what: str) -> None:
-    """Refuse effective dates that are almost always typing mistakes, unless confirmed."""
-    if confirmed:
-        return
-    if moment < EARLIEST_PLAUSIBLE:
-        raise ImplausibleDate(
-            f"{what} {moment.isoformat()} is before 1945; "
-            "set confirm_unusual_dates to record it anyway"
-        )
-    if moment > recorded_at + FURTHEST_PLAUSIBLE_AHEAD:
-        raise ImplausibleDate(
-            f"{what} {moment.isoformat()} is more than a year ahead; "
-            "set confirm_unusual_dates to record it anyway"
-        )
 
 
 class Subject(BaseAggregate[UUID]):

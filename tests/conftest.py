@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -11,6 +12,10 @@ from application.ledger import Ledger
 from application.storage import persistence_env
 from tests.support.clock import FakeClock
 from tests.support.stores import PostgresDatabase, postgres_database
+
+# Tests call the API far faster than any client; the rate-limit tests set their own limits.
+os.environ.setdefault("LEDGER_RATE_LIMIT_PER_MINUTE", "10000000")
+os.environ.setdefault("LEDGER_RATE_LIMIT_BURST", "1000000")
 
 STORES = ["memory", "sqlite", "postgres"]
 FILE_STORES = ["sqlite", "postgres"]
@@ -27,15 +32,32 @@ def store_url(kind: str, request: pytest.FixtureRequest, tmp_path: os.PathLike[s
     if kind == "memory":
         return "memory://"
     if kind == "sqlite":
-        return f"sqlite:///{os.fspath(tmp_path)}/ledger.db"
+        return f"sqlite:///{os.fspath(tmp_path)}/ledger-{uuid.uuid4().hex[:8]}.db"
     database: PostgresDatabase = request.getfixturevalue("postgres")
     return database.new_schema()
 
 
 @pytest.fixture(params=STORES)
-def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> str:
+def store_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def database_url(
+    store_kind: str, request: pytest.FixtureRequest, tmp_path: os.PathLike[str]
+) -> str:
     """A fresh, empty store of each kind in turn."""
-    return store_url(request.param, request, tmp_path)
+    return store_url(store_kind, request, tmp_path)
+
+
+@pytest.fixture
+def new_database_url(
+    store_kind: str, request: pytest.FixtureRequest, tmp_path: os.PathLike[str]
+) -> Callable[[], str]:
+    """Another fresh, empty store of the same kind at each call: for property tests, whose
+    examples must not see each other's data."""
+    return lambda: store_url(store_kind, request, tmp_path)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from api.auth import PUBLIC
 from api.deps import LedgerDep
 
 router = APIRouter(tags=["health"])
@@ -15,6 +16,11 @@ class Health(BaseModel):
     position: int
 
 
-@router.get("/health", response_model=Health, summary="Whether the ledger answers")
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Whether the ledger answers",
+    dependencies=[PUBLIC],
+)
 def health(ledger: LedgerDep) -> Health:
     return Health(status="ok", position=ledger.last_position())

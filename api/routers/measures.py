@@ -6,7 +6,8 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, LedgerDep
+from api.deps import WriterDep
+from api.preconditions import IfMatchDep
 from api.routing import write_route
 from api.schemas.measures import (
     DesignationIn,
@@ -22,36 +23,36 @@ router = APIRouter(tags=["measures"])
 
 @write_route(router, "/v1/subjects/{subject_id}/designations", "Designate (freeze assets)")
 def designate(
-    subject_id: UUID, body: DesignationIn, ledger: LedgerDep, actor: ActorDep
+    subject_id: UUID, body: DesignationIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(ledger.execute(body.to_command(subject_id), actor))
+    return WriteReceiptOut.of(writer.execute(body.to_command(subject_id, if_match)))
 
 
 @write_route(router, "/v1/subjects/{subject_id}/visa-bans", "Ban entry")
 def visa_ban(
-    subject_id: UUID, body: VisaBanIn, ledger: LedgerDep, actor: ActorDep
+    subject_id: UUID, body: VisaBanIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(ledger.execute(body.to_command(subject_id), actor))
+    return WriteReceiptOut.of(writer.execute(body.to_command(subject_id, if_match)))
 
 
 @write_route(
     router, "/v1/subjects/{subject_id}/investment-restrictions", "Restrict investment in securities"
 )
 def restrict_investment(
-    subject_id: UUID, body: InvestmentRestrictionIn, ledger: LedgerDep, actor: ActorDep
+    subject_id: UUID, body: InvestmentRestrictionIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(ledger.execute(body.to_command(subject_id), actor))
+    return WriteReceiptOut.of(writer.execute(body.to_command(subject_id, if_match)))
 
 
 @write_route(router, "/v1/measures/{measure_id}/amendments", "Amend a measure's terms")
 def amend_measure(
-    measure_id: str, body: MeasureAmendmentIn, ledger: LedgerDep, actor: ActorDep
+    measure_id: str, body: MeasureAmendmentIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(ledger.execute(body.to_command(measure_id), actor))
+    return WriteReceiptOut.of(writer.execute(body.to_command(measure_id, if_match)))
 
 
 @write_route(router, "/v1/measures/{measure_id}/rescission", "Rescind a measure")
 def rescind(
-    measure_id: str, body: RescissionIn, ledger: LedgerDep, actor: ActorDep
+    measure_id: str, body: RescissionIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(ledger.execute(body.to_command(measure_id), actor))
+    return WriteReceiptOut.of(writer.execute(body.to_command(measure_id, if_match)))

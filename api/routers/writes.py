@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, LedgerDep
+from api.deps import WriterDep
+from api.preconditions import IfMatchDep
 from api.routing import write_route
 from api.schemas.writes import ActionIn, VoidingIn, WriteReceiptOut
 
@@ -13,11 +14,11 @@ router = APIRouter(tags=["writes"])
 
 @write_route(router, "/v1/events/{event_id}/voiding", "Mark an event as recorded in error")
 def void_event(
-    event_id: str, body: VoidingIn, ledger: LedgerDep, actor: ActorDep
+    event_id: str, body: VoidingIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(ledger.execute(body.to_command(event_id), actor))
+    return WriteReceiptOut.of(writer.execute(body.to_command(event_id, if_match)))
 
 
 @write_route(router, "/v1/actions", "Record one announcement's changes, all or nothing")
-def record_action(body: ActionIn, ledger: LedgerDep, actor: ActorDep) -> WriteReceiptOut:
-    return WriteReceiptOut.of(ledger.execute(body.to_command(), actor))
+def record_action(body: ActionIn, writer: WriterDep) -> WriteReceiptOut:
+    return WriteReceiptOut.of(writer.execute(body.to_command()))

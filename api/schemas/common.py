@@ -16,12 +16,15 @@ LongText = Annotated[str, Field(min_length=1, max_length=20_000)]
 
 def parse_moment(value: Any) -> Any:
     """Accept an ISO date (midnight UTC) or an ISO timestamp; a timestamp without a zone
-    is read as UTC, the ledger's only zone."""
+    is read as UTC, the ledger's only zone. Anything else is refused, numbers included,
+    which pydantic would otherwise read as seconds since 1970: the schema promises ISO."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("expected an ISO date or timestamp, e.g. 2021-12-10, not a number")
     if isinstance(value, str) and len(value) == 10:
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            return value
+            raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
@@ -29,7 +32,7 @@ def parse_moment(value: Any) -> Any:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            raise ValueError(f"{value[:40]!r} is not an ISO date or timestamp") from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return value
 

@@ -160,12 +160,14 @@ class ReferenceOut(BaseModel):
     id: str
 
 
-class MeasureOut(BaseModel):
+class MeasureFields(BaseModel):
+    """What every answer shows of a measure, read at ``as_of``."""
+
     measure_id: str
     subject_id: str
     kind: str
     authority: str
-    programs: list[str]
+    programs: list[str] = Field(description="The programs at as_of")
     legal_basis: str | None
     covers_family: bool
     divestment_deadline: datetime | None
@@ -173,12 +175,15 @@ class MeasureOut(BaseModel):
     effective_from: datetime
     effective_until: datetime | None
     rescinded_at: datetime | None
-    status: str = Field(description="pending, in_force, rescinded or expired at as_of")
-    in_force: bool
     imposed_by: str = Field(description="The event that imposed the measure")
     rescinded_by: str | None
     source: SourceOut | None
     reason: str | None
+
+
+class MeasureOut(MeasureFields):
+    status: str = Field(description="pending, in_force, rescinded or expired at as_of")
+    in_force: bool
 
 
 class SubjectOut(BaseModel):

@@ -7,6 +7,8 @@ recorded as one action, all or nothing, with every item citing its source.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -20,6 +22,9 @@ from application.commands import (
     RecordAction,
     RegisterSubject,
 )
+from application.importers.ofac_csv import iter_sdn_entries
+from application.importers.profiles import kind_of, profile_of
+from application.importers.records import ListEntry, ParsedName
 from application.ledger import Ledger, WriteReceipt
 from domain.values import (
     Actor,
@@ -38,6 +43,7 @@ OFAC_SUBJECT_KINDS = {
     "vessel": SubjectKind.VESSEL,
     "aircraft": SubjectKind.AIRCRAFT,
 }
+NULL = "-0-"
 MARKER = Reference(Authority.US_OFAC, "34021")
 """A reference the example registers; its presence means the example is loaded already."""
 DEMO_NAMESPACE = UUID("5d1e7c0a-2b8f-4c61-9a3e-10dec2021000")
@@ -59,8 +65,8 @@ def founding_action() -> RecordAction:
     day = _midnight(data["day"])
     sources = {key: _source(value) for key, value in data["sources"].items()}
     items: list[Command] = []
-    for row in data["ofac_designations"]:
-        items.extend(_ofac_items(row, day, sources["ofac"]))
+    for entry in _ofac_entries(data["ofac_designations"]):
+        items.extend(_ofac_items(entry, day, sources["ofac"]))
     for entry in data["investment_restrictions"]:
         items.extend(_measure_items(entry, day, sources, MeasureKind.INVESTMENT_RESTRICTION))
     for entry in data["visa_bans"]:
@@ -70,19 +76,34 @@ def founding_action() -> RecordAction:
     return RecordAction(items=tuple(items))
 
 
-def _ofac_items(row: dict[str, Any], day: datetime, source: Source) -> list[Command]:
-    key = f"ofac-{row['ent_num']}"
-    profile = Profile(
-        names=(Name(row["name"]),),
-        title=row.get("title"),
-        remarks=row.get("remarks"),
+def _ofac_entries(rows: list[dict[str, Any]]) -> list[ListEntry]:
+    """The rows as OFAC published them, read by the same parser as an import."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    for row in rows:
+        cells = [row["ent_num"], row["name"], row.get("sdn_type") or NULL]
+        cells += ["] [".join(row["programs"]), row.get("title") or NULL]
+        cells += [NULL] * 6 + [row.get("remarks") or NULL]
+        writer.writerow(cells)
+    aliases = {
+        row["ent_num"]: [ParsedName(a["name"], a["type"]) for a in row.get("aliases", [])]
+        for row in rows
+    }
+    stream = io.BytesIO(text.getvalue().encode("latin-1"))
+    entries = iter_sdn_entries(
+        stream, source="founding_example.json", aliases=aliases, require_end_marker=False
     )
+    return list(entries)
+
+
+def _ofac_items(entry: ListEntry, day: datetime, source: Source) -> list[Command]:
+    key = f"ofac-{entry.reference}"
     citation = Citation(source=source)
     return [
         RegisterSubject(
-            kind=OFAC_SUBJECT_KINDS.get(row.get("sdn_type") or "", SubjectKind.ORGANIZATION),
-            profile=profile,
-            references=(Reference(Authority.US_OFAC, row["ent_num"]),),
+            kind=kind_of(entry),
+            profile=profile_of(entry),
+            references=(Reference(Authority.US_OFAC, entry.reference),),
             effective_at=day,
             citation=citation,
             key=key,
@@ -92,7 +113,7 @@ def _ofac_items(row: dict[str, Any], day: datetime, source: Source) -> list[Comm
             subject=key,
             kind=MeasureKind.DESIGNATION,
             authority=Authority.US_OFAC,
-            programs=tuple(row["programs"]),
+            programs=entry.programs,
             effective_from=day,
             citation=citation,
         ),

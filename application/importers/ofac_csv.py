@@ -28,6 +28,7 @@ import io
 import re
 from _csv import Reader
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import BinaryIO, Final
 
 from application.importers.ofac_remarks import parse_remarks
@@ -82,17 +83,42 @@ def iter_sdn_entries(
     ``MalformedPublication`` for the first fault; see the module docstring on why callers must
     consume everything first.
     """
+    for row in iter_sdn_rows(stream, source=source, require_end_marker=require_end_marker):
+        yield row.entry(aliases, addresses)
+
+
+@dataclass(frozen=True)
+class SdnRow:
+    """One checked row of ``sdn.csv``, not parsed further yet: an importer that has seen the
+    same row before can skip the costly reading of its remarks."""
+
+    line: int
+    reference: str
+    cells: tuple[str, ...]
+    source: str
+
+    def entry(
+        self,
+        aliases: Mapping[str, Sequence[ParsedName]] | None = None,
+        addresses: Mapping[str, Sequence[ParsedAddress]] | None = None,
+    ) -> ListEntry:
+        return _sdn_entry(
+            list(self.cells),
+            reference=self.reference,
+            line=self.line,
+            source=self.source,
+            aliases=(aliases or {}).get(self.reference, ()),
+            addresses=(addresses or {}).get(self.reference, ()),
+        )
+
+
+def iter_sdn_rows(
+    stream: BinaryIO, *, source: str = "sdn.csv", require_end_marker: bool = True
+) -> Iterator[SdnRow]:
+    """The rows of an ``sdn.csv``, checked for shape and unique ``ent_num`` but not parsed."""
     keys = _UniqueKeys(source, "ent_num")
     for line, row in _CsvRows(stream, source, width=12, require_end_marker=require_end_marker):
-        reference = keys.add(row[0], line)
-        yield _sdn_entry(
-            row,
-            reference=reference,
-            line=line,
-            source=source,
-            aliases=(aliases or {}).get(reference, ()),
-            addresses=(addresses or {}).get(reference, ()),
-        )
+        yield SdnRow(line, keys.add(row[0], line), tuple(row), source)
 
 
 def read_alt(

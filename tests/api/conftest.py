@@ -1,4 +1,4 @@
-"""An HTTP client on a fresh ledger, on each store in turn."""
+"""An HTTP client on a fresh ledger, on each store in turn, sending an admin's API key."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from api.main import create_app
 from application.bootstrap import Services, bootstrap
 from application.settings import Settings
 from tests.support.clock import FakeClock
+from tests.support.keys import bearer, issue
 
 
 @pytest.fixture
@@ -23,6 +24,12 @@ def services(database_url: str, clock: FakeClock) -> Iterator[Services]:
 
 
 @pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services=services)) as test_client:
+def admin_token(services: Services) -> str:
+    return issue(services, "admin", "test admin")
+
+
+@pytest.fixture
+def client(services: Services, admin_token: str) -> Iterator[TestClient]:
+    """A client that authenticates as an admin unless a test sends other headers."""
+    with TestClient(create_app(services=services), headers=bearer(admin_token)) as test_client:
         yield test_client

@@ -1,4 +1,5 @@
-"""What a newcomer sees: the founding example loaded and served by the real command."""
+"""What a newcomer sees: the founding example loaded and served by the real command, read
+with the admin key that ``make run`` prints the first time."""
 
 from __future__ import annotations
 
@@ -17,13 +18,28 @@ def test_the_founding_example_is_served_after_the_demo_command(tmp_path: Path) -
     assert "29 subjects" in first.stderr
     again = ledger_command("demo", "--database", database)
     assert "already" in again.stderr
+    make_run = ("keys", "create", "--role", "admin", "--name", "make run", "--if-none")
+    created = ledger_command(*make_run, "--database", database)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("sl_")
+    second_run = ledger_command(*make_run, "--database", database)
+    assert second_run.stdout == "" and "already" in second_run.stderr
 
+    key = {"Authorization": f"Bearer {token}"}
     with serving(database) as base:
-        soin = httpx.get(f"{base}/v1/subjects/{demo_subject_id('ofac-34021')}").json()
-        sensetime = httpx.get(f"{base}/v1/subjects/{demo_subject_id('sensetime')}").json()
-        officials = httpx.get(
-            f"{base}/v1/subjects/{demo_subject_id('state-7031c-officials')}"
+        soin_url = f"{base}/v1/subjects/{demo_subject_id('ofac-34021')}"
+        anonymous = httpx.get(soin_url)
+        soin = httpx.get(soin_url, headers=key).json()
+        sensetime = httpx.get(
+            f"{base}/v1/subjects/{demo_subject_id('sensetime')}", headers=key
         ).json()
+        officials = httpx.get(
+            f"{base}/v1/subjects/{demo_subject_id('state-7031c-officials')}", headers=key
+        ).json()
+
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
 
     assert soin["profile"]["primary_name"] == "SOIN, Dmitriy Yurevich"
     [designation] = soin["measures"]

@@ -56,6 +56,7 @@ def serving(database_url: str, env: dict[str, str] | None = None) -> Iterator[st
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()  # else reading its output would wait for ever
                 output = process.stdout.read().decode() if process.stdout else ""
                 raise RuntimeError(f"ledger serve did not start:\n{output}")
             time.sleep(0.1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from domain.subject import Provenance, Subject
+from domain.provenance import Provenance
+from domain.subject import Subject
 from domain.values import (
     Actor,
     Authority,
@@ -30,7 +31,9 @@ def at(text: str) -> datetime:
 def soin() -> Subject:
     return Subject.register(
         kind=SubjectKind.PERSON,
-        profile=Profile((Name("SOIN, Dmitriy Yurevich"), Name("SOYIN, Dmitriy Yuryevich", NameType.AKA))),
+        profile=Profile(
+            (Name("SOIN, Dmitriy Yurevich"), Name("SOYIN, Dmitriy Yuryevich", NameType.AKA))
+        ),
         references=[Reference(Authority.US_OFAC, "34021")],
         effective_at=at("2021-12-10"),
         provenance=WHO,

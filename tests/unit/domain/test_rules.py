@@ -14,7 +14,7 @@ from domain.errors import (
     RescissionRefused,
     VoidingRefused,
 )
-from domain.subject import Provenance
+from domain.provenance import Provenance
 from domain.values import Actor, Authority, MeasureKind, MeasureTerms
 from tests.unit.domain.builders import WHO, at, designate, soin
 

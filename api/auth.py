@@ -1,0 +1,216 @@
+"""Who may use which route: API keys, roles, and a policy declared on every route.
+
+Deny by default. Every route declares its policy as a dependency, next to its path::
+
+    from api.auth import ADMIN, AUDIT, PUBLIC, READ, WRITE
+
+    @router.get("/v1/measures", dependencies=[READ])        # a read
+    @router.get("/v1/events", dependencies=[AUDIT])         # the raw record
+    write_route(router, "/v1/...", "...")                   # writes declare WRITE themselves
+
+===========  ==========================================  ==============================
+policy       roles                                       for
+===========  ==========================================  ==============================
+``PUBLIC``   anyone                                      ``/health`` only
+``READ``     reader, auditor, operator, admin            subjects, measures, the changes
+                                                         feed; anyone when
+                                                         ``LEDGER_PUBLIC_READS`` is on
+``AUDIT``    auditor, admin                              histories, the raw event log
+``WRITE``    operator, admin                             every write of the ledger
+``ADMIN``    admin                                       API keys
+===========  ==========================================  ==============================
+
+The OpenAPI document and its viewers (``/openapi.json``, ``/docs``, ``/redoc``) are public
+too. A route that declares no policy is refused to everyone (``403``), and the route-table
+test (``tests/api/test_access.py``) fails on it: a new route is never open by accident.
+
+Keys travel as ``Authorization: Bearer sl_...``. A missing, malformed, unknown or revoked
+key is ``401`` with ``WWW-Authenticate``; a valid key whose role the route does not admit is
+``403``. The key's id and name become the request's principal: the actor its writes record
+(``api.deps.ActorDep``) and the name its denials and failures are logged under. Each call
+also draws on the key's rate limit (``api.limits``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request, Security
+from fastapi.concurrency import run_in_threadpool
+from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+
+from api.limits import rate_limiter
+from application.bootstrap import Services
+from application.keys import ApiKey, KeyRefused, Role
+
+REALM = 'Bearer realm="sanctions-ledger"'
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key of the ledger, sent as `Authorization: Bearer sl_...`. Create one "
+    "with `ledger keys create --role ROLE --name NAME` or `POST /v1/keys`.",
+)
+PUBLIC_DOCUMENTS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+"""FastAPI's own routes, which carry no dependencies: the API's description is public."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a key, or nobody (``key is None``) on a public read."""
+
+    key: ApiKey | None
+
+    @property
+    def label(self) -> dict[str, str | None]:
+        """How logs name the caller: never with the secret."""
+        if self.key is None:
+            return {"key_id": None, "key_name": "anonymous"}
+        return {"key_id": self.key.id, "key_name": self.key.name}
+
+
+def current_principal(request: Request) -> Principal:
+    """The caller the route's policy admitted; a route without a policy admits nobody."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):
+        raise HTTPException(403, "this route declares no access policy, so it is closed")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+class Policy:
+    """The roles a route admits. Instances are the dependencies routes declare."""
+
+    def __init__(self, name: str, roles: Iterable[Role], *, opened_by_public_reads: bool = False):
+        self.name = name
+        self.roles = frozenset(roles)
+        self.opened_by_public_reads = opened_by_public_reads
+
+    def __repr__(self) -> str:
+        return f"Policy({self.name})"
+
+    def admits(self, role: Role | None, public_reads: bool) -> bool:
+        """Whether a key of ``role`` (``None``: no key at all) may use the route."""
+        if role is None:
+            return self.opened_by_public_reads and public_reads
+        return role in self.roles
+
+    async def __call__(
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+    ) -> Principal:
+        services: Services = request.app.state.services
+        if credentials is None:
+            if not self.admits(None, services.settings.public_reads):
+                raise _unauthorized(
+                    "this route needs an API key, sent as 'Authorization: Bearer sl_...'", None
+                )
+            principal = Principal(None)
+            caller = f"anonymous:{request.client.host if request.client else '-'}"
+        else:
+            principal = Principal(await _authenticate(services, credentials.credentials))
+            assert principal.key is not None
+            if not self.admits(principal.key.role, services.settings.public_reads):
+                request.state.principal = principal
+                raise HTTPException(
+                    403,
+                    f"a key with the role {principal.key.role.value!r} may not use this route; "
+                    f"it needs one of: {', '.join(sorted(self.roles))}",
+                )
+            caller = principal.key.id
+        request.state.principal = principal
+        rate_limiter(request.app, services.settings).take(caller)
+        return principal
+
+
+class PublicPolicy:
+    """Open to anyone, with or without a key (which is then not even read)."""
+
+    name = "public"
+    roles = frozenset(Role)
+
+    def __repr__(self) -> str:
+        return "Policy(public)"
+
+    def admits(self, role: Role | None, public_reads: bool) -> bool:  # noqa: ARG002
+        return True
+
+    def __call__(self) -> None:
+        return None
+
+
+async def _authenticate(services: Services, token: str) -> ApiKey:
+    try:
+        return await run_in_threadpool(services.keys.authenticate, token)
+    except KeyRefused as refused:
+        raise _unauthorized(refused.reason, "invalid_token") from None
+
+
+def _unauthorized(detail: str, error: str | None) -> HTTPException:
+    challenge = REALM if error is None else f'{REALM}, error="{error}"'
+    return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+PUBLIC_POLICY = PublicPolicy()
+READ_POLICY = Policy(
+    "read", (Role.READER, Role.AUDITOR, Role.OPERATOR, Role.ADMIN), opened_by_public_reads=True
+)
+AUDIT_POLICY = Policy("audit", (Role.AUDITOR, Role.ADMIN))
+WRITE_POLICY = Policy("write", (Role.OPERATOR, Role.ADMIN))
+ADMIN_POLICY = Policy("admin", (Role.ADMIN,))
+
+PUBLIC = Depends(PUBLIC_POLICY)
+READ = Depends(READ_POLICY)
+AUDIT = Depends(AUDIT_POLICY)
+WRITE = Depends(WRITE_POLICY)
+ADMIN = Depends(ADMIN_POLICY)
+
+AnyPolicy = Policy | PublicPolicy
+
+
+def api_routes(app: FastAPI) -> list[RouteContext]:
+    """Every API route as the app serves it, those of included routers too."""
+    return [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
+
+
+def policy_of(route: APIRoute | RouteContext) -> AnyPolicy | None:
+    """The policy a route declares, wherever in its dependencies it declares it."""
+    found = [
+        dependency.call
+        for dependency in _flatten(route.dependant.dependencies)
+        if isinstance(dependency.call, (Policy, PublicPolicy))
+    ]
+    return found[0] if found else None
+
+
+def _flatten(dependencies: list[Any]) -> Iterable[Any]:
+    for dependency in dependencies:
+        yield dependency
+        yield from _flatten(dependency.dependencies)
+
+
+def _declares_policy(route: APIRoute) -> bool:
+    """Remembered on the route itself (routes are not hashable), so that each request does
+    not walk the route's dependencies again."""
+    declared: bool | None = getattr(route, "_declares_policy", None)
+    if declared is None:
+        declared = policy_of(route) is not None
+        route._declares_policy = declared  # type: ignore[attr-defined]
+    return declared
+
+
+def refuse_undeclared(request: Request) -> None:
+    """Applied to every route: one that declares no policy is refused to everyone."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and not _declares_policy(route):
+        raise HTTPException(403, "this route declares no access policy, so it is closed")
+
+
+DECLARED: DependsParam = Depends(refuse_undeclared)

@@ -1,0 +1,87 @@
+"""``ledger project``, ``ledger rebuild`` and ``ledger check``: running and checking the views."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Callable
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from api.cli_options import DatabaseOption, console, settings_for
+from api.logging import configure_logging
+from application.bootstrap import bootstrap
+from application.views.check import check_views
+
+
+def project(
+    database: DatabaseOption = None,
+    once: Annotated[bool, typer.Option(help="Catch up once and exit")] = False,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, max=10_000, help="Events per transaction (default 500)")
+    ] = None,
+) -> None:
+    """Keep the views up to date with the log, as a process of its own.
+
+    Several may run at once: one projects at a time, the others stand by. Killing one at any
+    moment loses nothing: the next carries on from the last batch that committed.
+    """
+    settings = settings_for(database, projections="external", projection_batch_size=batch_size)
+    configure_logging(settings.log_level, settings.log_format)
+    services = bootstrap(settings)
+    try:
+        if once:
+            position = services.projector.catch_up()
+            console.print(f"The views reflect the log up to position {position}.")
+            return
+        console.print("Projecting; stop with Ctrl-C or SIGTERM.")
+        signal.signal(signal.SIGTERM, _stop_on_signal(services.runner.stop))
+        with contextlib.suppress(KeyboardInterrupt):
+            services.runner.run()
+    finally:
+        services.close()
+
+
+def _stop_on_signal(stop: Callable[[], None]) -> Callable[[int, FrameType | None], None]:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop()
+
+    return handler
+
+
+def rebuild(database: DatabaseOption = None) -> None:
+    """Empty the views and project the whole log again."""
+    services = bootstrap(settings_for(database, projections="external"))
+    try:
+        position = services.projector.rebuild()
+    finally:
+        services.close()
+    console.print(f"Rebuilt the views from the log up to position {position}.")
+
+
+def check(database: DatabaseOption = None) -> None:
+    """Compare every view with a full replay of the log; exit 1 on any difference."""
+    services = bootstrap(settings_for(database, projections="external"))
+    try:
+        report = check_views(services.ledger, services.views)
+    finally:
+        services.close()
+    counts = ", ".join(f"{table} {rows}" for table, rows in report.rows.items())
+    if report.ok:
+        console.print(
+            f"The views equal a replay of the log up to position {report.position} ({counts})."
+        )
+        return
+    console.print(f"The views differ from a replay of the log up to position {report.position}:")
+    for table, difference in report.differences.items():
+        console.print(
+            f"  {table}: {len(difference.only_in_views)} rows only in the views, "
+            f"{len(difference.only_in_replay)} only in the replay"
+        )
+        for row in difference.only_in_views[:3]:
+            console.print(f"    views:  {row}")
+        for row in difference.only_in_replay[:3]:
+            console.print(f"    replay: {row}")
+    raise typer.Exit(code=1)

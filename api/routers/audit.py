@@ -1,0 +1,106 @@
+"""For auditors: what changed between two points, and the raw log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.auth import AUDIT, READ
+from api.deps import ServicesDep
+from api.errors import PROBLEM_RESPONSES
+from api.reading import AsOf, Cursor, KnownAt, Limit, ReaderDep, page_size
+from api.schemas.reads import ChangePage, EventPage
+from application.changes import delta_cursor, read_delta_cursor
+from application.event_log import read_log
+from application.reading import ReadPoint
+from domain.errors import InvalidValue
+
+router = APIRouter(tags=["audit"])
+RecordedTime = Annotated[
+    str | None,
+    Query(max_length=64, description="An ISO timestamp or 'position:N'", examples=["position:0"]),
+]
+
+
+@router.get(
+    "/v1/changes",
+    dependencies=[READ],
+    response_model=ChangePage,
+    responses=PROBLEM_RESPONSES,
+    summary="What changed between two recorded times, or between two effective dates",
+    description=(
+        "With since/until (recorded times): the ledger's list as it stood at since compared "
+        "with the list as it stood at until, like a list publisher's delta file. With "
+        "effective_since/effective_until (effective dates): what came into or went out of "
+        "force between the two dates, as known at known_at."
+    ),
+)
+def list_changes(
+    services: ServicesDep,
+    reader: ReaderDep,
+    since: RecordedTime = None,
+    until: RecordedTime = None,
+    effective_since: AsOf = None,
+    effective_until: AsOf = None,
+    known_at: KnownAt = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+) -> dict[str, Any]:
+    size = page_size(services.settings, limit)
+    if cursor is not None:
+        after, first_state, second_state = read_delta_cursor(cursor)
+        first, second = _point(first_state), _point(second_state)
+        reader.reach(max(first.position, second.position))
+    elif effective_since is not None or effective_until is not None:
+        if since is not None or until is not None:
+            raise InvalidValue("give either since/until or effective_since/effective_until")
+        first = reader.point(effective_since, known_at)
+        second = ReadPoint(effective_until or reader.ledger.clock(), first.known_at, first.position)
+        after = ""
+    else:
+        if since is None:
+            raise InvalidValue(
+                "give since (and optionally until), or effective_since/effective_until"
+            )
+        first, second, after = reader.recorded_point(since), reader.recorded_point(until), ""
+    items = reader.delta(first, second, after, size)
+    next_cursor = (
+        delta_cursor(items[-1]["key"], first.describe(), second.describe())
+        if len(items) == size
+        else None
+    )
+    return {
+        "since": first.describe(),
+        "until": second.describe(),
+        "items": items,
+        "next_cursor": next_cursor,
+    }
+
+
+@router.get(
+    "/v1/events",
+    dependencies=[AUDIT],
+    response_model=EventPage,
+    responses=PROBLEM_RESPONSES,
+    summary="The raw log in order, for replication and independent audit",
+)
+def list_events(
+    services: ServicesDep,
+    after: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="Continue after this position")
+    ] = 0,
+    limit: Limit = None,
+) -> dict[str, Any]:
+    items, next_after = read_log(services.ledger, after, page_size(services.settings, limit))
+    return {"items": items, "next_after": next_after, "position": services.ledger.last_position()}
+
+
+def _point(state: dict[str, Any]) -> ReadPoint:
+    try:
+        return ReadPoint(
+            datetime.fromisoformat(state["as_of"]), str(state["known_at"]), int(state["position"])
+        )
+    except (KeyError, TypeError, ValueError):
+        raise InvalidValue("the cursor is not one this API gave out") from None

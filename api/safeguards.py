@@ -1,0 +1,54 @@
+"""The write path's safeguards, installed on an app in one call from the app factory.
+
+Deny by default (``api.auth``), the body size limit (``api.limits``), answers replayed for
+repeated Idempotency-Keys (``api.idempotency``), logs of denied and failed requests
+(``api.access_log``), and an OpenAPI document that says all of it (``api.openapi``).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from api.access_log import AccessLog
+from api.auth import DECLARED, api_routes
+from api.errors import problem
+from api.idempotency import install_idempotency
+from api.limits import BodySizeLimit
+from api.openapi import document_access
+from application.settings import Settings
+
+
+def install_safeguards(app: FastAPI, settings: Settings | None) -> None:
+    """Call before including the routers: the policy check applies to routes added after."""
+    app.router.dependencies.append(DECLARED)
+    app.add_exception_handler(405, method_not_allowed)
+    install_idempotency(app)
+    app.add_middleware(BodySizeLimit)
+    # Added last, so outermost: it also sees the 413s the body limit answers.
+    app.add_middleware(AccessLog)
+    document_access(app, settings)
+
+
+async def method_not_allowed(request: Request, error: Exception) -> JSONResponse:
+    """405 with an ``Allow`` header naming every method the path answers to: the router only
+    knows the methods of the one route it tried."""
+    assert isinstance(error, HTTPException)
+    path = request.url.path
+    allowed = sorted(
+        {
+            method
+            for route in api_routes(request.app)
+            if route.path_regex.match(path)
+            for method in route.methods or ()
+        }
+    )
+    response = problem(
+        405,
+        "Method Not Allowed",
+        f"{request.method} is not one of the methods {path} answers to: {', '.join(allowed)}",
+        instance=path,
+    )
+    response.headers["Allow"] = ", ".join(allowed)
+    return response

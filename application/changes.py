@@ -1,0 +1,94 @@
+"""What changed between two points in time, one entry per measure or subject.
+
+A delta compares the ledger's answer at two read points, the way a list publisher's delta
+file compares two publications: a measure in force at the second point and not the first is
+``added``, the reverse ``removed``, and one in force at both with other terms ``modified``; a
+subject whose profile reads differently is ``modified`` (``added`` when the ledger did not
+know it yet at the first point). Between two recorded times each side reads at its own time;
+between two effective dates both sides read at the same recorded position.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from application.views.queries import ViewQueries
+from domain.errors import InvalidValue
+
+Side = tuple[str, int]  # (as_of stamp, position)
+Snapshot = Iterator[tuple[str, str, str]]
+
+
+def changes(
+    queries: ViewQueries, first: Side, second: Side, after: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` change entries after the entry key ``after`` ("" for the start).
+
+    Keys are ``measure:<id>`` then ``subject:<id>``, so a cursor continues across both.
+    """
+    entries: list[dict[str, Any]] = []
+    for entity, snapshot in (
+        ("measure", queries.measure_snapshot),
+        ("subject", queries.subject_snapshot),
+    ):
+        prefix = f"{entity}:"
+        if after and not after.startswith(prefix) and after > prefix:
+            continue
+        start = after.removeprefix(prefix) if after.startswith(prefix) else ""
+        before = snapshot(first[0], first[1], start)
+        now = snapshot(second[0], second[1], start)
+        for entry in _merge(entity, before, now):
+            entries.append(entry)
+            if len(entries) == limit:
+                return entries
+    return entries
+
+
+def _merge(entity: str, before: Snapshot, after: Snapshot) -> Iterator[dict[str, Any]]:
+    """Walk two id-ordered snapshots side by side and yield their differences."""
+    left, right = next(before, None), next(after, None)
+    while left is not None or right is not None:
+        if right is None or (left is not None and left[0] < right[0]):
+            assert left is not None
+            yield _entry(entity, left[0], "removed", left[2], None)
+            left = next(before, None)
+        elif left is None or right[0] < left[0]:
+            yield _entry(entity, right[0], "added", None, right[2])
+            right = next(after, None)
+        else:
+            if left[1] != right[1]:
+                yield _entry(entity, left[0], "modified", left[2], right[2])
+            left, right = next(before, None), next(after, None)
+
+
+def _entry(
+    entity: str, ident: str, change: str, before: str | None, after: str | None
+) -> dict[str, Any]:
+    return {
+        "key": f"{entity}:{ident}",
+        "entity": entity,
+        "id": ident,
+        "change": change,
+        "before": None if before is None else json.loads(before),
+        "after": None if after is None else json.loads(after),
+    }
+
+
+def delta_cursor(after: str, first: dict[str, Any], second: dict[str, Any]) -> str:
+    """A cursor pinning both sides of a delta, so that its pages stay one delta."""
+    state = {"after": after, "since": first, "until": second}
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+
+
+def read_delta_cursor(cursor: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    try:
+        state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        after, first, second = state["after"], state["since"], state["until"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidValue(f"cursor {cursor!r} is not one this API gave out") from None
+    if not (isinstance(after, str) and isinstance(first, dict) and isinstance(second, dict)):
+        raise InvalidValue(f"cursor {cursor!r} is not one this API gave out")
+    return after, first, second

@@ -1,0 +1,142 @@
+"""A publication compared with the ledger: the commands that record only what changed.
+
+An entry the ledger does not hold is registered and designated; one it holds without a
+designation in force is designated again; one whose names, details or programs differ is
+amended; a held designation whose entry has vanished from the publication is rescinded.
+Everything takes effect when the publication was observed, unless the list itself dates a
+listing (the UN's LISTED_ON). Entries are compared as they stream, and only the differences
+are kept: a malformed file raises before any command is returned, so nothing of it is
+recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from application.commands import (
+    AmendMeasure,
+    AmendProfile,
+    Citation,
+    Command,
+    ImposeMeasure,
+    RegisterSubject,
+    RescindMeasure,
+)
+from application.importers.mirror import Holding, Mirror
+from application.importers.profiles import kind_of, profile_of, reference_of
+from application.importers.publications import Publication
+from application.importers.records import ListEntry
+from domain.values import MeasureKind
+
+
+@dataclass
+class Plan:
+    commands: list[Command] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    added: int = 0
+    amended: int = 0
+    rescinded: int = 0
+    unchanged: int = 0
+
+    @property
+    def counts(self) -> tuple[int, int, int, int]:
+        return (self.added, self.amended, self.rescinded, self.unchanged)
+
+
+def plan_import(publication: Publication, mirror: Mirror) -> Plan:
+    plan = Plan()
+    seen: set[str] = set()
+    for candidate in publication.candidates():
+        reference, fingerprint = candidate.reference, candidate.fingerprint
+        seen.add(reference)
+        holding = mirror.holdings.get(reference)
+        if fingerprint is not None:
+            plan.fingerprints[reference] = fingerprint
+            listed = holding is not None and holding.open_measure is not None
+            if listed and mirror.fingerprints.get(reference) == fingerprint:
+                plan.unchanged += 1
+                continue
+        _compare(plan, publication, candidate.read(), holding)
+    cited = Citation(publication.source, f"absent from {publication.file}")
+    for reference, holding in mirror.holdings.items():
+        if holding.open_measure is not None and reference not in seen:
+            plan.commands.append(
+                RescindMeasure(holding.open_measure.id, publication.observed_at, citation=cited)
+            )
+            plan.rescinded += 1
+    return plan
+
+
+def _compare(
+    plan: Plan, publication: Publication, entry: ListEntry, holding: Holding | None
+) -> None:
+    profile = profile_of(entry)
+    observed = publication.observed_at
+    if holding is None:
+        cited = Citation(publication.source, f"listed in {publication.file}")
+        plan.commands.append(
+            RegisterSubject(
+                kind=kind_of(entry),
+                profile=profile,
+                references=(reference_of(entry, publication.authority),),
+                effective_at=observed,
+                citation=cited,
+                key=entry.reference,
+            )
+        )
+        plan.commands.append(_designation(publication, entry, entry.reference, None, cited))
+        plan.added += 1
+        return
+    changed = profile != holding.profile
+    if changed:
+        plan.commands.append(
+            AmendProfile(
+                holding.subject_id,
+                profile,
+                effective_at=observed,
+                citation=Citation(publication.source, f"details changed in {publication.file}"),
+            )
+        )
+    if holding.open_measure is None:
+        cited = Citation(publication.source, f"listed again in {publication.file}")
+        plan.commands.append(_designation(publication, entry, holding.subject_id, holding, cited))
+        plan.added += 1
+        return
+    if entry.programs != holding.programs:
+        plan.commands.append(
+            AmendMeasure(
+                holding.open_measure.id,
+                effective_at=observed,
+                programs=entry.programs,
+                citation=Citation(publication.source, f"programs changed in {publication.file}"),
+            )
+        )
+        changed = True
+    if changed:
+        plan.amended += 1
+    else:
+        plan.unchanged += 1
+
+
+def _designation(
+    publication: Publication,
+    entry: ListEntry,
+    subject: object,
+    holding: Holding | None,
+    cited: Citation,
+) -> ImposeMeasure:
+    starts = publication.observed_at
+    if publication.dates_listings and entry.listed_on:
+        listed = date.fromisoformat(entry.listed_on)
+        starts = datetime(listed.year, listed.month, listed.day, tzinfo=UTC)
+    if holding is not None and holding.last_end is not None:
+        starts = max(starts, holding.last_end)
+    return ImposeMeasure(
+        subject=subject,  # type: ignore[arg-type]
+        kind=MeasureKind.DESIGNATION,
+        authority=publication.authority,
+        programs=entry.programs,
+        effective_from=starts,
+        citation=cited,
+    )

@@ -1,0 +1,146 @@
+"""List publications as files: what they are, when they were observed, how to read them.
+
+A publication is identified by its content: the SHA-256 of its files, read in chunks. Its
+entries are read by the streaming parsers; the importer consumes them one by one and keeps
+only the differences, so memory does not grow with the size of the list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from application.importers.ofac_csv import iter_sdn_rows, read_add, read_alt
+from application.importers.records import ListEntry
+from application.importers.un_xml import read_un_list
+from domain.errors import InvalidValue
+from domain.values import Authority, Source
+
+OBSERVED_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{6}Z)")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One entry of a publication, read only if needed.
+
+    ``fingerprint`` identifies the entry's source text: an importer that saw the same
+    fingerprint for the same reference in the previous publication knows the entry is
+    unchanged without reading it. None where the format gives no cheap fingerprint.
+    """
+
+    reference: str
+    fingerprint: str | None
+    read: Callable[[], ListEntry]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One publication of one authority's list, ready to be read."""
+
+    authority: Authority
+    file: str
+    observed_at: datetime
+    sha256: str
+    candidates: Callable[[], Iterator[Candidate]]
+    dates_listings: bool = False
+    """Whether the list states when each entry was listed (the UN's LISTED_ON)."""
+
+    @property
+    def source(self) -> Source:
+        return Source(
+            authority=self.authority,
+            reference=f"{self.authority} list publication {self.file}",
+            observed_at=self.observed_at,
+            sha256=self.sha256,
+        )
+
+
+def sha256_of(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def observed_at_in_name(name: str) -> datetime:
+    """The time in a dated copy's file name, e.g. ``sdn_2021-12-10T185016Z.csv``."""
+    found = OBSERVED_IN_NAME.search(name)
+    if found is None:
+        raise InvalidValue(f"{name}: no observed time (YYYY-MM-DDTHHMMSSZ) in the file name")
+    return datetime.strptime(found.group(1), "%Y-%m-%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def ofac_sdn(
+    sdn: Path, observed_at: datetime, alt: Path | None = None, add: Path | None = None
+) -> Publication:
+    """An OFAC legacy CSV publication: sdn.csv, with its alt.csv and add.csv if given."""
+    paths = [p for p in (sdn, alt, add) if p is not None]
+
+    def candidates() -> Iterator[Candidate]:
+        aliases = _read(alt, read_alt) if alt else {}
+        addresses = _read(add, read_add) if add else {}
+        with sdn.open("rb") as stream:
+            rows = iter_sdn_rows(
+                stream, source=sdn.name, require_end_marker=alt is None and add is None
+            )
+            for row in rows:
+                extra = (aliases.get(row.reference), addresses.get(row.reference))
+                fingerprint = hashlib.sha1(repr((row.cells, extra)).encode()).hexdigest()
+                yield Candidate(row.reference, fingerprint, partial(row.entry, aliases, addresses))
+
+    return Publication(Authority.US_OFAC, sdn.name, observed_at, sha256_of(*paths), candidates)
+
+
+def un_sc(path: Path) -> Publication:
+    """A UN Security Council consolidated list; observed when the list says it was generated."""
+    with path.open("rb") as stream:
+        generated = read_un_list(stream, source=path.name).date_generated
+
+    def candidates() -> Iterator[Candidate]:
+        with path.open("rb") as stream:
+            for entry in read_un_list(stream, source=path.name).entries:
+                yield Candidate(entry.reference, None, partial(_same, entry))
+
+    return Publication(
+        Authority.UN_SC, path.name, generated, sha256_of(path), candidates, dates_listings=True
+    )
+
+
+def _same(entry: ListEntry) -> ListEntry:
+    return entry
+
+
+def _read(path: Path, reader: Callable[..., T]) -> T:
+    with path.open("rb") as stream:
+        return reader(stream, source=path.name)
+
+
+@contextmanager
+def dated_copies(location: Path) -> Iterator[list[Path]]:
+    """The dated sdn.csv copies of a folder or a .tar.xz archive, oldest first.
+
+    An archive is unpacked into a temporary folder first (its members are not stored in time
+    order, and an xz stream cannot be read out of order cheaply), removed afterwards.
+    """
+    with ExitStack() as stack:
+        folder = location
+        if location.is_file():
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-import-")))
+            with tarfile.open(location) as archive:
+                archive.extractall(folder, filter="data")
+        copies = [p for p in folder.rglob("*.csv") if OBSERVED_IN_NAME.search(p.name)]
+        if not copies:
+            raise InvalidValue(f"{location}: no dated copies (sdn_<YYYY-MM-DDTHHMMSSZ>.csv) found")
+        yield sorted(copies, key=lambda p: observed_at_in_name(p.name))

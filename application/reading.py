@@ -1,0 +1,223 @@
+"""Answering reads for one point in both times: ``as_of`` (effective) and ``known_at`` (recorded).
+
+Every answer names the point it was given for: the effective time, the recorded time or log
+position asked, and the log position it reflects. A read asking for a position the views
+have not reached yet waits for them briefly (or, when this process keeps the views itself,
+brings them up to date first), and otherwise says that the views are behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from application.changes import changes
+from application.documents import history_documents, iso, subject_document
+from application.ledger import Ledger
+from application.log_positions import LogPositions
+from application.views.projector import Projector
+from application.views.queries import MeasureFilter, SubjectFilter, ViewQueries
+from application.views.rows import stamp
+from application.views.store import ViewStore
+from domain.errors import InvalidValue, LedgerError, SubjectNotFound
+
+POSITION_PREFIX = "position:"
+
+
+class ViewsBehind(LedgerError):
+    """The views have not reached the position the read asked for; try again shortly."""
+
+
+@dataclass(frozen=True)
+class ReadPoint:
+    """The point in both times a read answers for."""
+
+    as_of: datetime
+    known_at: str
+    position: int
+
+    def describe(self) -> dict[str, Any]:
+        return {"as_of": iso(self.as_of), "known_at": self.known_at, "position": self.position}
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    point: ReadPoint
+
+
+def parse_known_at(text: str) -> datetime | int:
+    """``position:N`` or an ISO timestamp (UTC unless it names its zone)."""
+    if text.startswith(POSITION_PREFIX):
+        number = text.removeprefix(POSITION_PREFIX)
+        if not number.isdigit():
+            raise InvalidValue(f"known_at {text!r}: a position is 'position:' and a whole number")
+        return int(number)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(
+            f"known_at {text!r} is neither an ISO timestamp nor 'position:N'"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Reader:
+    """The read use cases, over the views and, for single subjects, the event store."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        views: ViewStore,
+        projector: Projector,
+        positions: LogPositions,
+        *,
+        keeps_views: bool,
+        wait_seconds: float = 2.0,
+    ) -> None:
+        self.ledger = ledger
+        self.views = views
+        self.queries = ViewQueries(views)
+        self.projector = projector
+        self.positions = positions
+        self.keeps_views = keeps_views
+        self.wait_seconds = wait_seconds
+
+    # Read points ---------------------------------------------------------------------------
+
+    def point(
+        self,
+        as_of: datetime | None = None,
+        known_at: str | None = None,
+        min_position: int | None = None,
+    ) -> ReadPoint:
+        """Resolve what a read asked for into one effective time and one log position."""
+        if known_at is None:
+            position = self.reach(min_position or 0, up_to_date=True)
+            return ReadPoint(as_of or self.ledger.clock(), "now", position)
+        asked = parse_known_at(known_at)
+        if isinstance(asked, int):
+            last = self.ledger.last_position()
+            if asked > last:
+                raise InvalidValue(f"known_at position {asked} is past the end of the log ({last})")
+            self.reach(max(asked, min_position or 0))
+            return ReadPoint(as_of or self.ledger.clock(), known_at, asked)
+        self.reach(min_position or 0, up_to_date=asked >= self.ledger.clock())
+        position = self.queries.position_known_at(stamp(asked))
+        return ReadPoint(as_of or asked, iso(asked), position)
+
+    def reach(self, position: int, *, up_to_date: bool = False) -> int:
+        """Make sure the views reflect at least ``position`` (and, if asked, the whole log)."""
+        target = max(position, self.ledger.last_position() if up_to_date else 0)
+        current = self.views.position()
+        if current >= target:
+            return current
+        if self.keeps_views:
+            return self.projector.catch_up()
+        deadline = time.monotonic() + self.wait_seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            current = self.views.position()
+            if current >= target:
+                return current
+        if position > current:
+            raise ViewsBehind(
+                f"the views reflect the log up to position {current}, not yet {position}; "
+                "retry in a moment"
+            )
+        return current
+
+    def recorded_point(self, known_at: str | None) -> ReadPoint:
+        """A side of a delta between recorded times: the ledger's list as it stood then,
+        read at that same time."""
+        if known_at is None:
+            return self.point()
+        asked = parse_known_at(known_at)
+        if isinstance(asked, datetime):
+            return self.point(asked, known_at)
+        point = self.point(None, known_at)
+        recorded = self.queries.recorded_at(asked)
+        as_of = datetime.fromisoformat(recorded) if recorded else point.as_of
+        return ReadPoint(as_of, known_at, asked)
+
+    def delta(
+        self, first: ReadPoint, second: ReadPoint, after: str, limit: int
+    ) -> list[dict[str, Any]]:
+        sides = ((stamp(first.as_of), first.position), (stamp(second.as_of), second.position))
+        return changes(self.queries, sides[0], sides[1], after, limit)
+
+    # Lists ----------------------------------------------------------------------------------
+
+    def measures(
+        self, point: ReadPoint, only: MeasureFilter, after: str | None, limit: int
+    ) -> Page:
+        items = self.queries.measures(stamp(point.as_of), point.position, only, after, limit)
+        return Page(items, _next(items, "measure_id", limit, point), point)
+
+    def subjects(
+        self, point: ReadPoint, only: SubjectFilter, after: str | None, limit: int
+    ) -> Page:
+        as_of = stamp(point.as_of)
+        items = self.queries.subjects(as_of, point.position, only, after, limit)
+        measures = self.queries.measures_of([i["subject_id"] for i in items], as_of, point.position)
+        for item in items:
+            item["measures"] = measures[item["subject_id"]]
+        return Page(items, _next(items, "subject_id", limit, point), point)
+
+    # One subject ---------------------------------------------------------------------------
+
+    def subject(self, subject_id: UUID, point: ReadPoint) -> tuple[dict[str, Any], int]:
+        """The subject as known at the point's position, read at its effective time; with
+        the version that answered."""
+        positions = self.positions.of(subject_id)
+        known = [version for version, position in positions.items() if position <= point.position]
+        if not known:
+            if positions:
+                raise SubjectNotFound(
+                    f"subject {subject_id} was not yet recorded at position {point.position}"
+                )
+            raise SubjectNotFound(f"no subject has the id {subject_id}")
+        subject = self.ledger.subject(subject_id, max(known))
+        return {**subject_document(subject, point.as_of), **point.describe()}, subject.version
+
+    def history(self, subject_id: UUID) -> dict[str, Any]:
+        subject = self.ledger.subject(subject_id)
+        positions = self.positions.of(subject_id)
+        return {
+            "subject_id": str(subject_id),
+            "events": history_documents(subject, positions),
+            "position": max(positions.values(), default=0),
+        }
+
+
+def encode_cursor(after: str, point: ReadPoint) -> str:
+    """An opaque cursor that pins the read point too, so that every page of a list answers
+    for the same point even while new events arrive."""
+    state = {"after": after, **point.describe()}
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, ReadPoint]:
+    """The id to continue after, and the read point of the first page."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded))
+        point = ReadPoint(
+            datetime.fromisoformat(state["as_of"]), str(state["known_at"]), int(state["position"])
+        )
+        after = state["after"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidValue(f"cursor {cursor!r} is not one this API gave out") from None
+    if not isinstance(after, str):
+        raise InvalidValue(f"cursor {cursor!r} is not one this API gave out")
+    return after, point
+
+
+def _next(items: list[dict[str, Any]], key: str, limit: int, point: ReadPoint) -> str | None:
+    return encode_cursor(str(items[-1][key]), point) if len(items) == limit else None

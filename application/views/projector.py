@@ -1,0 +1,277 @@
+"""Keeping the views up to date with the log: in batches, exactly once, from any position.
+
+The projector reads the log after the position its tracking record names, brings each
+event's subject up to that event, and replaces the subject's open view rows whose content the
+event changed. A batch's rows and its tracking record are committed together, so a projector
+killed in the middle of a batch leaves the views as they were before it, and the next one
+starts from there. Two projectors racing cannot both apply a batch: the second one's
+tracking record (or the PostgreSQL advisory lock) refuses it, and it simply reads on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.persistence import IntegrityError, Notification
+
+from application.ledger import Ledger, event_type
+from application.views.rows import MeasureRow, ProfileRow, measure_rows, profile_rows, stamp
+from application.views.store import Cursor, ViewStore
+from domain.subject import Subject
+
+log = structlog.get_logger("projector")
+
+INSERT_LOG = (
+    "INSERT INTO ledger_log (position, aggregate_id, version, event_type, subject_event, "
+    "recorded_at, known_from) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_MEASURE = (
+    "INSERT INTO measure_segments (measure_id, eff_from, rec_from, eff_to, rec_to, subject_id, "
+    "authority, kind, subject_kind, programs, digest, terms_digest, document) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+CLOSE_MEASURE = (
+    "UPDATE measure_segments SET rec_to = ? WHERE measure_id = ? AND eff_from = ? AND rec_from = ?"
+)
+INSERT_PROFILE = (
+    "INSERT INTO profile_segments (subject_id, eff_from, rec_from, eff_to, rec_to, kind, "
+    "primary_name, countries, refs, digest, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+CLOSE_PROFILE = (
+    "UPDATE profile_segments SET rec_to = ? WHERE subject_id = ? AND eff_from = ? AND rec_from = ?"
+)
+INSERT_NAME = (
+    "INSERT INTO name_segments (subject_id, eff_from, rec_from, ordinal, eff_to, rec_to, name, "
+    "name_type, normalized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+CLOSE_NAMES = (
+    "UPDATE name_segments SET rec_to = ? WHERE subject_id = ? AND eff_from = ? AND rec_from = ?"
+)
+OPEN_MEASURES = (
+    "SELECT measure_id, eff_from, rec_from, digest FROM measure_segments "
+    "WHERE subject_id = ? AND rec_to IS NULL"
+)
+OPEN_PROFILES = (
+    "SELECT subject_id, eff_from, rec_from, digest FROM profile_segments "
+    "WHERE subject_id = ? AND rec_to IS NULL"
+)
+
+Key = tuple[str, str, int]
+"""A row's primary key: (measure or subject id, eff_from, rec_from)."""
+
+
+@dataclass(frozen=True)
+class _SubjectRows:
+    """The open rows a subject should have right after one of its events."""
+
+    subject_id: str
+    version: int
+    measures: dict[str, MeasureRow]
+    profiles: dict[str, ProfileRow]
+
+    @classmethod
+    def of(cls, subject: Subject) -> _SubjectRows:
+        return cls(str(subject.id), subject.version, measure_rows(subject), profile_rows(subject))
+
+
+@dataclass
+class _Batch:
+    """The changes one batch makes, written with a few statements at its end."""
+
+    cursor: Cursor
+    open_measures: dict[str, dict[str, Key]] = field(default_factory=dict)
+    open_profiles: dict[str, dict[str, Key]] = field(default_factory=dict)
+    new_measures: dict[Key, list[Any]] = field(default_factory=dict)
+    new_profiles: dict[Key, tuple[list[Any], ProfileRow]] = field(default_factory=dict)
+    closed_measures: list[tuple[int, str, str, int]] = field(default_factory=list)
+    closed_profiles: list[tuple[int, str, str, int]] = field(default_factory=list)
+    log_rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def refresh(self, rows: _SubjectRows, position: int) -> None:
+        if rows.subject_id not in self.open_measures:
+            self._load_open(rows.subject_id, fresh=rows.version == 1)
+        self._refresh_measures(rows.subject_id, rows.measures, position)
+        self._refresh_profiles(rows.subject_id, rows.profiles, position)
+
+    def _load_open(self, subject_id: str, *, fresh: bool) -> None:
+        measures: dict[str, Key] = {}
+        profiles: dict[str, Key] = {}
+        if not fresh:
+            self.cursor.execute(OPEN_MEASURES, (subject_id,))
+            for row in self.cursor.fetchall():
+                measures[row["digest"]] = (row["measure_id"], row["eff_from"], int(row["rec_from"]))
+            self.cursor.execute(OPEN_PROFILES, (subject_id,))
+            for row in self.cursor.fetchall():
+                profiles[row["digest"]] = (row["subject_id"], row["eff_from"], int(row["rec_from"]))
+        self.open_measures[subject_id] = measures
+        self.open_profiles[subject_id] = profiles
+
+    def _refresh_measures(
+        self, subject_id: str, rows: dict[str, MeasureRow], position: int
+    ) -> None:
+        open_rows = self.open_measures[subject_id]
+        for gone in open_rows.keys() - rows.keys():
+            key = open_rows.pop(gone)
+            if key in self.new_measures:
+                self.new_measures[key][4] = position
+            else:
+                self.closed_measures.append((position, *key))
+        for digest in rows.keys() - open_rows.keys():
+            row = rows[digest]
+            key = (row.measure_id, row.eff_from, position)
+            open_rows[digest] = key
+            self.new_measures[key] = [
+                row.measure_id, row.eff_from, position, row.eff_to, None, row.subject_id,
+                row.authority, row.kind, row.subject_kind, row.programs, row.digest,
+                row.terms_digest, row.document,
+            ]  # fmt: skip
+
+    def _refresh_profiles(
+        self, subject_id: str, rows: dict[str, ProfileRow], position: int
+    ) -> None:
+        open_rows = self.open_profiles[subject_id]
+        for gone in open_rows.keys() - rows.keys():
+            key = open_rows.pop(gone)
+            if key in self.new_profiles:
+                self.new_profiles[key][0][4] = position
+            else:
+                self.closed_profiles.append((position, *key))
+        for digest in rows.keys() - open_rows.keys():
+            row = rows[digest]
+            key = (row.subject_id, row.eff_from, position)
+            open_rows[digest] = key
+            values = [
+                row.subject_id, row.eff_from, position, row.eff_to, None, row.kind,
+                row.primary_name, row.countries, row.refs, row.digest, row.document,
+            ]  # fmt: skip
+            self.new_profiles[key] = (values, row)
+
+    def flush(self) -> None:
+        cursor = self.cursor
+        cursor.executemany(INSERT_LOG, self.log_rows)
+        cursor.executemany(INSERT_MEASURE, list(self.new_measures.values()))
+        cursor.executemany(CLOSE_MEASURE, self.closed_measures)
+        cursor.executemany(INSERT_PROFILE, [values for values, _ in self.new_profiles.values()])
+        cursor.executemany(INSERT_NAME, list(self._name_rows()))
+        cursor.executemany(CLOSE_PROFILE, self.closed_profiles)
+        cursor.executemany(CLOSE_NAMES, self.closed_profiles)
+
+    def _name_rows(self) -> Any:
+        for values, row in self.new_profiles.values():
+            for ordinal, (name, name_type, normalized) in enumerate(row.names):
+                yield (
+                    row.subject_id, row.eff_from, values[2], ordinal, row.eff_to, values[4],
+                    name, name_type, normalized,
+                )  # fmt: skip
+
+
+class Projector:
+    """Brings the views up to the end of the log; safe to run from several threads or
+    processes at once."""
+
+    def __init__(self, ledger: Ledger, views: ViewStore, batch_size: int = 500) -> None:
+        self.ledger = ledger
+        self.views = views
+        self.batch_size = batch_size
+        self.lock = threading.Lock()
+        self.subjects: OrderedDict[UUID, Subject] = OrderedDict()
+        self.cache_size = 50_000
+
+    def catch_up(self, until: int | None = None) -> int:
+        """Project every event recorded so far (or up to ``until``); return the views'
+        position."""
+        with self.lock:
+            while self.step(until):
+                pass
+            return self.views.position()
+
+    def step(self, until: int | None = None) -> bool:
+        """Project one batch; False when there was nothing to do or another projector is
+        doing it."""
+        start = self.views.position() + 1
+        notifications = self.ledger.recorder.select_notifications(
+            start=start, limit=self.batch_size, stop=until
+        )
+        if not notifications:
+            return False
+        try:
+            return self._apply(notifications)
+        except IntegrityError:
+            # Another projector recorded this batch first: its rows are the same as ours.
+            self.subjects.clear()
+            return True
+        except BaseException:
+            self.subjects.clear()
+            raise
+
+    def _apply(self, notifications: Sequence[Notification]) -> bool:
+        # Everything that reads the event store happens before the write transaction opens:
+        # SQLite's connection pool would make a reader wait behind a waiting writer.
+        events = [self.ledger.mapper.to_domain_event(n) for n in notifications]
+        rows = [
+            _SubjectRows.of(self._advance(event)) if isinstance(event, Subject.Event) else None
+            for event in events
+        ]
+        with self.views.transaction(commit=True) as cursor:
+            if not self.views.try_lock(cursor):
+                return False
+            batch = _Batch(cursor)
+            known_from = self._last_known_from(cursor)
+            for notification, event, subject_rows in zip(notifications, events, rows, strict=True):
+                known_from = self._log(batch, notification, event, known_from)
+                if subject_rows is not None:
+                    batch.refresh(subject_rows, notification.id)
+            batch.flush()
+            self.views.record_tracking(cursor, notifications[-1].id)
+        return True
+
+    def _log(self, batch: _Batch, notification: Notification, event: Any, known_from: str) -> str:
+        recorded_at = stamp(event.timestamp)
+        known_from = max(known_from, recorded_at)
+        batch.log_rows.append(
+            (
+                notification.id,
+                str(event.originator_id),
+                event.originator_version,
+                event_type(event),
+                isinstance(event, Subject.Event),
+                recorded_at,
+                known_from,
+            )
+        )
+        return known_from
+
+    def _last_known_from(self, cursor: Cursor) -> str:
+        cursor.execute("SELECT known_from FROM ledger_log ORDER BY position DESC LIMIT 1")
+        row = cursor.fetchone()
+        return "" if row is None else str(row["known_from"])
+
+    def _advance(self, event: Subject.Event) -> Subject:
+        """The event's subject as it stands right after the event."""
+        subject_id = event.originator_id
+        cached = self.subjects.pop(subject_id, None)
+        if isinstance(event, Subject.Registered):
+            subject = event.mutate(None)
+        elif cached is not None and cached.version == event.originator_version - 1:
+            subject = event.mutate(cached)
+        else:
+            subject = self.ledger.subject(subject_id, event.originator_version)
+        assert isinstance(subject, Subject)
+        self.subjects[subject_id] = subject
+        if len(self.subjects) > self.cache_size:
+            self.subjects.popitem(last=False)
+        return subject
+
+    def rebuild(self) -> int:
+        """Empty the views and project the whole log again."""
+        with self.lock:
+            self.subjects.clear()
+            self.views.reset()
+        log.info("views reset; projecting the whole log again")
+        return self.catch_up()

@@ -1,0 +1,244 @@
+"""Questions the views answer, each for one point of effective time and one log position.
+
+Every query filters the bitemporal tables with the same condition: the row was recorded at
+or before position K and not yet superseded at K, and it holds at effective time A.
+Pages are ordered by id and continue after the last id of the previous page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from application.views.rows import normalize
+from application.views.store import Row, ViewStore
+
+VALID = (
+    "{t}.rec_from <= ? AND ({t}.rec_to IS NULL OR {t}.rec_to > ?) "
+    "AND {t}.eff_from <= ? AND ({t}.eff_to IS NULL OR {t}.eff_to > ?)"
+)
+
+
+def valid(table: str, as_of: str, position: int) -> tuple[str, list[Any]]:
+    """The condition for rows of ``table`` holding at ``as_of`` as known at ``position``."""
+    return VALID.format(t=table), [position, position, as_of, as_of]
+
+
+def contains(value: str) -> str:
+    """A LIKE pattern for one ``|``-delimited value, with LIKE's wildcards escaped."""
+    escaped = value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%|{escaped}|%"
+
+
+def contains_prefix(value: str) -> str:
+    """A LIKE pattern for a ``|``-delimited value starting with ``value``."""
+    escaped = value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%|{escaped}%"
+
+
+def substring(value: str) -> str:
+    escaped = value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class MeasureFilter:
+    authority: str | None = None
+    program: str | None = None
+    kind: str | None = None
+    subject_kind: str | None = None
+    subject_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SubjectFilter:
+    name: str | None = None
+    authority: str | None = None
+    program: str | None = None
+    kind: str | None = None
+    country: str | None = None
+    reference: str | None = None
+    active: bool | None = None
+
+
+Snapshot = Iterator[tuple[str, str, str]]
+
+
+class ViewQueries:
+    def __init__(self, views: ViewStore) -> None:
+        self.views = views
+
+    def _rows(self, sql: str, params: list[Any]) -> list[Row]:
+        with self.views.transaction(commit=False) as cursor:
+            cursor.execute(sql, params)
+            rows: list[Row] = cursor.fetchall()
+            return rows
+
+    # The log -----------------------------------------------------------------------------
+
+    def position_known_at(self, moment: str) -> int:
+        """The last log position recorded at or before ``moment``."""
+        rows = self._rows(
+            "SELECT MAX(position) AS p FROM ledger_log WHERE known_from <= ?", [moment]
+        )
+        return int(rows[0]["p"] or 0)
+
+    def recorded_at(self, position: int) -> str | None:
+        rows = self._rows("SELECT known_from FROM ledger_log WHERE position = ?", [position])
+        return str(rows[0]["known_from"]) if rows else None
+
+    # Measures ----------------------------------------------------------------------------
+
+    def measures(
+        self, as_of: str, position: int, only: MeasureFilter, after: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        condition, params = valid("m", as_of, position)
+        clauses = [condition]
+        for column, value in (
+            ("authority", only.authority),
+            ("kind", only.kind),
+            ("subject_kind", only.subject_kind),
+            ("subject_id", only.subject_id),
+        ):
+            if value is not None:
+                clauses.append(f"m.{column} = ?")
+                params.append(value)
+        if only.program is not None:
+            clauses.append("m.programs LIKE ? ESCAPE '!'")
+            params.append(contains(only.program))
+        if after is not None:
+            clauses.append("m.measure_id > ?")
+            params.append(after)
+        sql = (
+            f"SELECT m.document FROM measure_segments m WHERE {' AND '.join(clauses)} "
+            "ORDER BY m.measure_id LIMIT ?"
+        )
+        return [json.loads(row["document"]) for row in self._rows(sql, [*params, limit])]
+
+    def measures_of(
+        self, subject_ids: list[str], as_of: str, position: int
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The measures in force for each of a page of subjects."""
+        found: dict[str, list[dict[str, Any]]] = {subject_id: [] for subject_id in subject_ids}
+        if not subject_ids:
+            return found
+        condition, params = valid("m", as_of, position)
+        marks = ", ".join("?" for _ in subject_ids)
+        sql = (
+            f"SELECT m.subject_id, m.document FROM measure_segments m WHERE {condition} "
+            f"AND m.subject_id IN ({marks}) ORDER BY m.measure_id"
+        )
+        for row in self._rows(sql, [*params, *subject_ids]):
+            found[row["subject_id"]].append(json.loads(row["document"]))
+        return found
+
+    # Subjects ----------------------------------------------------------------------------
+
+    def subjects(
+        self, as_of: str, position: int, only: SubjectFilter, after: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        condition, params = valid("p", as_of, position)
+        clauses = [condition]
+        if only.kind is not None:
+            clauses.append("p.kind = ?")
+            params.append(only.kind)
+        if only.country is not None:
+            clauses.append("p.countries LIKE ? ESCAPE '!'")
+            params.append(contains(normalize(only.country)))
+        if only.reference is not None:
+            clauses.append("p.refs LIKE ? ESCAPE '!'")
+            params.append(contains(only.reference))
+        if only.name is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM name_segments n WHERE n.subject_id = p.subject_id "
+                "AND n.eff_from = p.eff_from AND n.rec_from = p.rec_from "
+                "AND n.normalized LIKE ? ESCAPE '!')"
+            )
+            params.append(substring(normalize(only.name)))
+        self._measure_clause(clauses, params, only, as_of, position)
+        if after is not None:
+            clauses.append("p.subject_id > ?")
+            params.append(after)
+        sql = (
+            f"SELECT p.document FROM profile_segments p WHERE {' AND '.join(clauses)} "
+            "ORDER BY p.subject_id LIMIT ?"
+        )
+        return [json.loads(row["document"]) for row in self._rows(sql, [*params, limit])]
+
+    @staticmethod
+    def _measure_clause(
+        clauses: list[str], params: list[Any], only: SubjectFilter, as_of: str, position: int
+    ) -> None:
+        """Filters on the subject's measures in force: by authority, program, or at all."""
+        wanted = only.authority is not None or only.program is not None or only.active is not None
+        if not wanted:
+            return
+        condition, inner = valid("m", as_of, position)
+        parts = [f"m.subject_id = p.subject_id AND {condition}"]
+        if only.authority is not None:
+            parts.append("m.authority = ?")
+            inner.append(only.authority)
+        if only.program is not None:
+            parts.append("m.programs LIKE ? ESCAPE '!'")
+            inner.append(contains(only.program))
+        negate = only.active is False and only.authority is None and only.program is None
+        exists = f"EXISTS (SELECT 1 FROM measure_segments m WHERE {' AND '.join(parts)})"
+        clauses.append(f"NOT {exists}" if negate else exists)
+        params.extend(inner)
+
+    # Snapshots for deltas ----------------------------------------------------------------
+
+    def measure_snapshot(self, as_of: str, position: int, after: str) -> Snapshot:
+        """Every measure in force, in id order; two compare equal when their terms do."""
+        return self._snapshot(
+            "measure_segments", "measure_id", "terms_digest", as_of, position, after
+        )
+
+    def subject_snapshot(self, as_of: str, position: int, after: str) -> Snapshot:
+        """Every subject known, in id order; two compare equal when their profiles do."""
+        return self._snapshot("profile_segments", "subject_id", "document", as_of, position, after)
+
+    def _snapshot(
+        self, table: str, key: str, compared: str, as_of: str, position: int, after: str
+    ) -> Snapshot:
+        """(id, what to compare, document) of every row holding at the point, in id order."""
+        condition, params = valid("t", as_of, position)
+        sql = (
+            f"SELECT t.{key} AS id, t.{compared} AS compared, t.document FROM {table} t "
+            f"WHERE {condition} AND t.{key} > ? ORDER BY t.{key}"
+        )
+        for row in self._rows(sql, [*params, after]):
+            yield row["id"], row["compared"], row["document"]
+
+    # Checking ----------------------------------------------------------------------------
+
+    def dump(self) -> tuple[int, dict[str, list[tuple[Any, ...]]]]:
+        """Every row of every view in a fixed order, read from one snapshot, with the log
+        position the snapshot reflects: for comparing two sets of views."""
+        with self.views.transaction(commit=False, snapshot=True) as cursor:
+            tables: dict[str, list[tuple[Any, ...]]] = {}
+            for table, order in DUMP_ORDER.items():
+                cursor.execute(f"SELECT * FROM {table} ORDER BY {order}")
+                tables[table] = [
+                    tuple(_plain(v) for v in dict(r).values()) for r in cursor.fetchall()
+                ]
+            cursor.execute("SELECT MAX(position) AS p FROM ledger_log")
+            row = cursor.fetchone()
+        return int(row["p"] or 0) if row else 0, tables
+
+
+DUMP_ORDER = {
+    "ledger_log": "position",
+    "measure_segments": "measure_id, eff_from, rec_from",
+    "profile_segments": "subject_id, eff_from, rec_from",
+    "name_segments": "subject_id, eff_from, rec_from, ordinal",
+}
+
+
+def _plain(value: Any) -> Any:
+    """Values as both databases give them back: booleans as 0/1, integers as int."""
+    if isinstance(value, bool):
+        return int(value)
+    return value

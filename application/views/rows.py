@@ -1,0 +1,160 @@
+"""A subject as the rows of the bitemporal views.
+
+Given the subject as the ledger knows it after one of its events, these functions give every
+row that should be open now: one per stretch of effective time over which a measure is in
+force unchanged, and one per stretch over which the profile is unchanged. Each row carries a
+digest of its content, so a projector can tell which open rows an event closed and which it
+opened, without knowing anything about the event itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from application.documents import measure_document, plain, profile_document
+from application.views.schema import BEGINNING
+from domain.state import Segment, value_at
+from domain.subject import Subject
+from domain.values import Profile
+
+
+def stamp(moment: datetime) -> str:
+    """Fixed-width UTC text that sorts as time does."""
+    m = moment.astimezone(UTC)
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+        f".{m.microsecond:06d}Z"
+    )
+
+
+def stamp_or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else stamp(moment)
+
+
+def normalize(name: str) -> str:
+    """A name reduced for matching: no accents, no case, no punctuation, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in letters).split())
+
+
+def digest(content: Any) -> str:
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def bar_list(values: list[str]) -> str:
+    """Values as ``|a|b|``, so that ``LIKE '%|a|%'`` finds one exactly."""
+    return "|" + "|".join(values) + "|" if values else ""
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    measure_id: str
+    eff_from: str
+    eff_to: str | None
+    subject_id: str
+    authority: str
+    kind: str
+    subject_kind: str
+    programs: str
+    digest: str
+    terms_digest: str
+    document: str
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    subject_id: str
+    eff_from: str
+    eff_to: str | None
+    kind: str
+    primary_name: str
+    countries: str
+    refs: str
+    digest: str
+    document: str
+    names: tuple[tuple[str, str, str], ...]
+
+
+def measure_rows(subject: Subject) -> dict[str, MeasureRow]:
+    """Every open measure row of the subject, by digest."""
+    rows = (_measure_row(subject, segment) for segment in subject.state.segments())
+    return {row.digest: row for row in rows}
+
+
+def _measure_row(subject: Subject, segment: Segment) -> MeasureRow:
+    measure = segment.measure
+    document = measure_document(subject, measure, segment.effective_from)
+    for moving in ("status", "in_force"):
+        document.pop(moving)
+    terms_digest = digest(document)
+    document.update(
+        subject_kind=plain(subject.state.kind),
+        primary_name=segment.profile.primary_name,
+        references=plain(subject.state.references),
+        segment_from=plain(segment.effective_from),
+        segment_until=plain(segment.effective_until),
+    )
+    return MeasureRow(
+        measure_id=measure.id,
+        eff_from=stamp(segment.effective_from),
+        eff_to=stamp_or_none(segment.effective_until),
+        subject_id=str(subject.id),
+        authority=str(plain(measure.authority)),
+        kind=str(plain(measure.kind)),
+        subject_kind=str(plain(subject.state.kind)),
+        programs=bar_list(list(segment.terms.programs)),
+        digest=digest(document),
+        terms_digest=terms_digest,
+        document=json.dumps(document, separators=(",", ":")),
+    )
+
+
+def profile_rows(subject: Subject) -> dict[str, ProfileRow]:
+    """Every open profile row of the subject, by digest: one per stretch of effective time
+    over which its profile is unchanged (the first reaching back to the beginning)."""
+    history = subject.state.profile_history
+    times = sorted({change.effective_at for change in history})
+    rows: dict[str, ProfileRow] = {}
+    for index, begins in enumerate(times):
+        ends = times[index + 1] if index + 1 < len(times) else None
+        profile = value_at(history, begins)
+        row = _profile_row(subject, profile, BEGINNING if index == 0 else stamp(begins), ends)
+        rows[row.digest] = row
+    return rows
+
+
+def _profile_row(
+    subject: Subject, profile: Profile, eff_from: str, ends: datetime | None
+) -> ProfileRow:
+    state = subject.state
+    references = [str(reference) for reference in state.references]
+    document = {
+        "subject_id": str(subject.id),
+        "kind": plain(state.kind),
+        "references": plain(state.references),
+        "profile": profile_document(profile),
+    }
+    countries = sorted(
+        {normalize(c) for c in profile.nationalities}
+        | {normalize(a.country) for a in profile.addresses if a.country}
+    )
+    eff_to = stamp_or_none(ends)
+    return ProfileRow(
+        subject_id=str(subject.id),
+        eff_from=eff_from,
+        eff_to=eff_to,
+        kind=str(plain(state.kind)),
+        primary_name=profile.primary_name,
+        countries=bar_list(countries),
+        refs=bar_list(references),
+        digest=digest([document, eff_from, eff_to]),
+        document=json.dumps(document, separators=(",", ":")),
+        names=tuple((n.value, str(plain(n.type)), normalize(n.value)) for n in profile.names),
+    )

@@ -1,0 +1,136 @@
+"""The list of measures in force, for many points in both times, against a naive fold.
+
+Random designations, visa bans, investment restrictions, rescissions (backdated ones
+included), amendments, profile changes and voidings over several subjects are recorded at
+increasing times. Then, for many (as_of, known_at) pairs, the API's answer must equal the
+one the naive reference model folds directly from the facts, knowing nothing of the views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.main import create_app
+from application.bootstrap import Services, bootstrap
+from application.commands import Citation, RegisterSubject
+from application.settings import Settings
+from domain.errors import LedgerError
+from domain.values import Actor, Name, Profile, SubjectKind
+from tests.support.clock import FakeClock
+from tests.support.keys import bearer, issue
+from tests.support.model import Fact, NaiveLedger
+from tests.support.operations import ORIGIN, SOURCE, Op, command_for, day, model_data, ops
+
+ACTOR = Actor("tester", "model test")
+SUBJECTS = 3
+
+
+def measures_in_force(client: TestClient, as_of: datetime, known_at: str) -> dict[str, Any]:
+    """Every page of /v1/measures for one point, as {measure id: (programs, name)}."""
+    found: dict[str, Any] = {}
+    params: dict[str, Any] = {"as_of": as_of.isoformat(), "known_at": known_at, "limit": 7}
+    while True:
+        response = client.get("/v1/measures", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        for item in body["items"]:
+            found[item["measure_id"]] = (tuple(item["programs"]), item["primary_name"])
+        if body["next_cursor"] is None:
+            return found
+        params = {"cursor": body["next_cursor"], "limit": 7}
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    script=st.lists(st.tuples(st.integers(0, SUBJECTS - 1), ops()), min_size=5, max_size=30),
+    as_of_days=st.lists(st.integers(-5, 70), min_size=4, max_size=8),
+)
+def test_the_list_as_of_any_point_equals_a_naive_fold(
+    new_database_url: Callable[[], str], script: list[tuple[int, Op]], as_of_days: list[int]
+) -> None:
+    clock = FakeClock()
+    services = bootstrap(Settings(database_url=new_database_url()), clock=clock)
+    try:
+        reader = bearer(issue(services, "reader"))
+        with TestClient(create_app(services=services), headers=reader) as client:
+            check_against_model(client, services, clock, script, as_of_days)
+    finally:
+        services.close()
+
+
+def check_against_model(
+    client: TestClient,
+    services: Services,
+    clock: FakeClock,
+    script: list[tuple[int, Op]],
+    as_of_days: list[int],
+) -> None:
+    ledger = services.ledger
+    model = NaiveLedger()
+    subjects = []
+    counts: dict[str, int] = {}
+    for index in range(SUBJECTS):
+        clock.advance(hours=1)
+        receipt = ledger.execute(
+            RegisterSubject(
+                kind=SubjectKind.PERSON,
+                profile=Profile((Name(f"S{index}"),)),
+                effective_at=ORIGIN,
+                citation=Citation(source=SOURCE),
+            ),
+            ACTOR,
+        )
+        sid = receipt.subject_ids[0]
+        subjects.append(sid)
+        counts[str(sid)] = 0
+        model.add(
+            Fact(
+                str(sid),
+                1,
+                receipt.events[0].position,
+                "register",
+                {"name": f"S{index}", "effective_at": ORIGIN},
+            )
+        )
+    recorded_times: list[tuple[datetime, int]] = []
+    for index, op in script:
+        clock.advance(hours=1)
+        sid = subjects[index]
+        data = model_data(op, counts[str(sid)])
+        try:
+            receipt = ledger.execute(command_for(op, sid), ACTOR)
+        except LedgerError:
+            continue
+        event = receipt.events[0]
+        counts[str(sid)] += op.kind == "impose"
+        model.add(Fact(str(sid), event.version, event.position, op.kind, data))
+        recorded_times.append((clock.now, event.position))
+
+    last = max(f.position for f in model.facts)
+    positions = sorted(
+        {0, last, *(f.position for f in model.facts[:: max(1, len(model.facts) // 6)])}
+    )
+    for offset in as_of_days:
+        as_of = day(offset) + timedelta(hours=offset % 24)
+        for position in positions:
+            expected = model.in_force(as_of, position)
+            assert measures_in_force(client, as_of, f"position:{position}") == expected, (
+                as_of,
+                position,
+            )
+        for moment, position in recorded_times[:: max(1, len(recorded_times) // 3)]:
+            expected = model.in_force(as_of, position)
+            assert measures_in_force(client, as_of, moment.isoformat()) == expected, (as_of, moment)
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    assert measures_in_force(client, day(20), now.isoformat()) == model.in_force(day(20), last)
