@@ -110,7 +110,7 @@ class Reader:
             return ReadPoint(as_of or self.ledger.clock(), known_at, asked)
         self.reach(min_position or 0, up_to_date=asked >= self.ledger.clock())
         position = self.queries.position_known_at(stamp(asked))
-        return ReadPoint(as_of or asked, iso(asked), position)
+        return ReadPoint(as_of or self.ledger.clock(), iso(asked), position)
 
     def reach(self, position: int, *, up_to_date: bool = False) -> int:
         """Make sure the views reflect at least ``position`` (and, if asked, the whole log)."""
