@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ import pytest
 from application.ledger import Ledger
 from application.storage import persistence_env
 from tests.support.clock import FakeClock
+from tests.support.secrets import leaks_in_files, leaks_in_postgres, secret_parts
 from tests.support.stores import PostgresDatabase, postgres_database
 
 # Tests call the API far faster than any client; the rate-limit tests set their own limits.
@@ -21,11 +23,30 @@ STORES = ["memory", "sqlite", "postgres"]
 FILE_STORES = ["sqlite", "postgres"]
 
 
+POSTGRES_LEAKS: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secrets_stay_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the whole session: no API key secret in any file the tests left (the SQLite
+    files and their journals among them), in any log line, or in the PostgreSQL database."""
+    root = tmp_path_factory.getbasetemp()
+    log_file = logging.FileHandler(root / "session.log")
+    logging.getLogger().addHandler(log_file)
+    yield
+    logging.getLogger().removeHandler(log_file)
+    log_file.close()
+    leaks = leaks_in_files(root, secret_parts()) + POSTGRES_LEAKS
+    assert not leaks, f"API key secrets written down: {leaks}"
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresDatabase]:
-    """This session's own PostgreSQL database, dropped when the session ends."""
+    """This session's own PostgreSQL database, searched for secrets and dropped when the
+    session ends."""
     with postgres_database() as database:
         yield database
+        POSTGRES_LEAKS.extend(leaks_in_postgres(database.url, secret_parts()))
 
 
 def store_url(kind: str, request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> str:
