@@ -44,6 +44,15 @@ class ReadPoint:
     def describe(self) -> dict[str, Any]:
         return {"as_of": iso(self.as_of), "known_at": self.known_at, "position": self.position}
 
+    @classmethod
+    def described(cls, state: dict[str, Any]) -> ReadPoint:
+        """The point ``describe`` gave, as a cursor carries it back."""
+        try:
+            as_of = datetime.fromisoformat(state["as_of"])
+            return cls(as_of, str(state["known_at"]), int(state["position"]))
+        except (KeyError, TypeError, ValueError):
+            raise InvalidValue("the cursor is not one this API gave out") from None
+
 
 @dataclass(frozen=True)
 class Page:
@@ -208,9 +217,7 @@ def decode_cursor(cursor: str) -> tuple[str, ReadPoint]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         state = json.loads(base64.urlsafe_b64decode(padded))
-        point = ReadPoint(
-            datetime.fromisoformat(state["as_of"]), str(state["known_at"]), int(state["position"])
-        )
+        point = ReadPoint.described(state)
         after = state["after"]
     except (ValueError, KeyError, TypeError):
         raise InvalidValue(f"cursor {cursor!r} is not one this API gave out") from None

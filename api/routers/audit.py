@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -51,7 +50,7 @@ def list_changes(
     size = page_size(services.settings, limit)
     if cursor is not None:
         after, first_state, second_state = read_delta_cursor(cursor)
-        first, second = _point(first_state), _point(second_state)
+        first, second = ReadPoint.described(first_state), ReadPoint.described(second_state)
         reader.reach(max(first.position, second.position))
     elif effective_since is not None or effective_until is not None:
         if since is not None or until is not None:
@@ -95,12 +94,3 @@ def list_events(
 ) -> dict[str, Any]:
     items, next_after = read_log(services.ledger, after, page_size(services.settings, limit))
     return {"items": items, "next_after": next_after, "position": services.ledger.last_position()}
-
-
-def _point(state: dict[str, Any]) -> ReadPoint:
-    try:
-        return ReadPoint(
-            datetime.fromisoformat(state["as_of"]), str(state["known_at"]), int(state["position"])
-        )
-    except (KeyError, TypeError, ValueError):
-        raise InvalidValue("the cursor is not one this API gave out") from None

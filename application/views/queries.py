@@ -26,21 +26,23 @@ def valid(table: str, as_of: str, position: int) -> tuple[str, list[Any]]:
     return VALID.format(t=table), [position, position, as_of, as_of]
 
 
+def _escaped(value: str) -> str:
+    """The value with LIKE's wildcards escaped by ``!`` (the queries say ``ESCAPE '!'``)."""
+    return value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
 def contains(value: str) -> str:
-    """A LIKE pattern for one ``|``-delimited value, with LIKE's wildcards escaped."""
-    escaped = value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return f"%|{escaped}|%"
+    """A LIKE pattern for one ``|``-delimited value."""
+    return f"%|{_escaped(value)}|%"
 
 
 def contains_prefix(value: str) -> str:
     """A LIKE pattern for a ``|``-delimited value starting with ``value``."""
-    escaped = value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return f"%|{escaped}%"
+    return f"%|{_escaped(value)}%"
 
 
 def substring(value: str) -> str:
-    escaped = value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return f"%{escaped}%"
+    return f"%{_escaped(value)}%"
 
 
 @dataclass(frozen=True)
@@ -108,14 +110,7 @@ class ViewQueries:
         if only.program is not None:
             clauses.append("m.programs LIKE ? ESCAPE '!'")
             params.append(contains(only.program))
-        if after is not None:
-            clauses.append("m.measure_id > ?")
-            params.append(after)
-        sql = (
-            f"SELECT m.document FROM measure_segments m WHERE {' AND '.join(clauses)} "
-            "ORDER BY m.measure_id LIMIT ?"
-        )
-        return [json.loads(row["document"]) for row in self._rows(sql, [*params, limit])]
+        return self._page("measure_segments m", "m.measure_id", clauses, params, after, limit)
 
     def measures_of(
         self, subject_ids: list[str], as_of: str, position: int
@@ -158,13 +153,21 @@ class ViewQueries:
             )
             params.append(substring(normalize(only.name)))
         self._measure_clause(clauses, params, only, as_of, position)
+        return self._page("profile_segments p", "p.subject_id", clauses, params, after, limit)
+
+    def _page(
+        self,
+        table: str,
+        key: str,
+        clauses: list[str],
+        params: list[Any],
+        after: str | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        """The documents of up to ``limit`` rows meeting every clause, after ``after`` by key."""
         if after is not None:
-            clauses.append("p.subject_id > ?")
-            params.append(after)
-        sql = (
-            f"SELECT p.document FROM profile_segments p WHERE {' AND '.join(clauses)} "
-            "ORDER BY p.subject_id LIMIT ?"
-        )
+            clauses, params = [*clauses, f"{key} > ?"], [*params, after]
+        sql = f"SELECT document FROM {table} WHERE {' AND '.join(clauses)} ORDER BY {key} LIMIT ?"
         return [json.loads(row["document"]) for row in self._rows(sql, [*params, limit])]
 
     @staticmethod
