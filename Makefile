@@ -13,6 +13,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@echo "Installing the ledger and its pinned dependencies into $(VENV) (first run only, about a minute)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
@@ -23,6 +24,8 @@ run: install  ## Serve the API on an embedded SQLite file, with the founding exa
 	$(BIN)/ledger demo --database $(DATABASE)
 	@# The first run prints an admin API key (once); later runs say that keys exist.
 	$(BIN)/ledger keys create --role admin --name "make run" --if-none --database $(DATABASE)
+	@# Stopped by Ctrl-C or SIGTERM, the server shuts down and exits with status 0, so make
+	@# reports no failed recipe (see `ledger serve`).
 	$(BIN)/ledger serve --database $(DATABASE)
 
 demo: install

@@ -5,14 +5,29 @@ answer of ``400`` or more to a method that is not a read. Each line names the ca
 id and name (or, for a key that did not authenticate, the id the token claims), the method
 and path, the status and the problem document's ``detail``. It never holds the secret: the
 ``Authorization`` header is not logged, only the public id parsed out of it.
+
+Every request also gets one access line (``request``: method, path, status, client, time);
+uvicorn's own access log, which writes the path and query string as sent, is off.
+
+A caller may put a secret anywhere in a URL (``?api_key=``, ``?name=``, a path segment), so
+no line holds the URL as sent. Paths are logged segment by segment: a word of the app's own
+routes or an id of the ledger's shapes (a UUID, a measure or event id, a key id, a number)
+as it is, anything else as ``*``. Of the query string only the parameter names the app
+declares are logged, never a value. No header but the claimed key id is logged (no
+``Referer``, no ``User-Agent``).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
+from fastapi.routing import iter_route_contexts
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.keys import key_id_of
@@ -21,6 +36,11 @@ log = structlog.get_logger("api.access")
 DENIED = frozenset({401, 403, 413, 429})
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 KEPT_BODY = 4096
+HIDDEN = "*"
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# Subject, measure and event ids, key ids, numbers: ids are public, secrets have none of
+# these shapes.
+LEDGER_ID = re.compile(rf"{UUID}(?:[.@][0-9]{{1,9}})?|[0-9a-f]{{16}}|[0-9]{{1,12}}")
 
 
 class AccessLog:
@@ -42,11 +62,22 @@ class AccessLog:
                 body.extend(message.get("body", b"")[: KEPT_BODY - len(body)])
             await send(message)
 
+        started = time.perf_counter()
         await self.app(scope, receive, watched)
+        log.info(
+            "request",
+            method=scope["method"],
+            path=safe_path(scope),
+            status=status,
+            client=_client(scope),
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
         if status in DENIED:
             log.warning("request denied", **_line(scope, status, bytes(body)))
         elif status >= 400 and scope["method"] not in READS:
-            level = log.error if status >= 500 else log.info
+            # A 503 says the database or the views are away for now, not that the ledger
+            # failed: a warning, so that alerts go to what is actually down.
+            level = log.warning if status == 503 else log.error if status >= 500 else log.info
             level("write failed", **_line(scope, status, bytes(body)))
 
 
@@ -54,10 +85,59 @@ def _line(scope: Scope, status: int, body: bytes) -> dict[str, Any]:
     return {
         **_caller(scope),
         "method": scope["method"],
-        "path": scope["path"],
+        "path": safe_path(scope),
         "status": status,
         "reason": _detail(body),
     }
+
+
+def safe_path(scope: Scope) -> str:
+    """The request's path and query parameter names, with nothing a caller typed that the app
+    does not know: what an access line may show."""
+    words, parameters = _known_words(scope)
+    segments = [
+        segment if segment in words or LEDGER_ID.fullmatch(segment) else HIDDEN
+        for segment in scope["path"].split("/")
+    ]
+    query = scope.get("query_string", b"").decode("latin-1")
+    names = [
+        name if name in parameters else HIDDEN
+        for name, _ in parse_qsl(query, keep_blank_values=True)
+    ]
+    return "/".join(segments) + ("?" + "&".join(names) if names else "")
+
+
+def _known_words(scope: Scope) -> tuple[frozenset[str], frozenset[str]]:
+    """The literal path segments and the query parameter names of the app's routes, worked
+    out once per app."""
+    app = scope.get("app")
+    if app is None:
+        return frozenset(), frozenset()
+    known: tuple[frozenset[str], frozenset[str]] | None = getattr(app.state, "log_words", None)
+    if known is None:
+        routes = list(iter_route_contexts(app.routes))
+        words = {
+            segment
+            for route in routes
+            for segment in str(route.path_format).split("/")
+            if "{" not in segment
+        }
+        dependants = [route.dependant for route in routes if hasattr(route, "dependant")]
+        names = {field.alias for field in _query_params(dependants)}
+        known = frozenset(words), frozenset(names)
+        app.state.log_words = known
+    return known
+
+
+def _query_params(dependants: Iterable[Any]) -> Iterator[Any]:
+    for dependant in dependants:
+        yield from dependant.query_params
+        yield from _query_params(dependant.dependencies)
+
+
+def _client(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else None
 
 
 def _caller(scope: Scope) -> dict[str, Any]:

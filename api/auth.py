@@ -11,7 +11,7 @@ Deny by default. Every route declares its policy as a dependency, next to its pa
 ===========  ==========================================  ==============================
 policy       roles                                       for
 ===========  ==========================================  ==============================
-``PUBLIC``   anyone                                      ``/health`` only
+``PUBLIC``   anyone                                      ``/health`` and ``/ready``
 ``READ``     reader, auditor, operator, admin            subjects, measures, the changes
                                                          feed; anyone when
                                                          ``LEDGER_PUBLIC_READS`` is on

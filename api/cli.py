@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import signal
+import sys
+from types import FrameType
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from api import cli_import, cli_keys, cli_views
-from api.cli_options import CLI_ACTOR, DatabaseOption, console, settings_for
+from api.cli_options import CLI_ACTOR, PROGRAM, DatabaseOption, console, settings_for
 from api.logging import configure_logging
 from api.main import create_app
 from application.bootstrap import bootstrap
 from application.demo.founding_example import load_founding_example
 from application.storage import redact
 
-app = typer.Typer(help="The sanctions ledger.", no_args_is_help=True)
+
+class LedgerCommand(typer.Typer):
+    """The ``ledger`` command, named in its usage lines as the user invoked it, and formatted
+    plainly when not on a terminal: Rich's panels are 80 columns wide in a pipe and would cut
+    a long command in two."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("prog_name", PROGRAM)
+        if not (sys.stdout.isatty() and sys.stderr.isatty()):
+            self.rich_markup_mode = None
+        return super().__call__(*args, **kwargs)
+
+
+app = LedgerCommand(help="The sanctions ledger.", no_args_is_help=True)
 app.add_typer(cli_keys.app, name="keys")
 app.add_typer(cli_import.app, name="import")
 
@@ -31,17 +47,38 @@ def serve(
     """Serve the HTTP API."""
     settings = settings_for(database, host=host, port=port)
     configure_logging(settings.log_level, settings.log_format)
+    base = f"http://{settings.host}:{settings.port}"
     console.print(
-        f"Serving the ledger on http://{settings.host}:{settings.port} "
-        f"({redact(settings.database_url)}); API docs at /docs"
+        f"Serving the ledger on {base} ({redact(settings.database_url)}); "
+        f"API docs at {base}/docs; stop with Ctrl-C"
     )
+    _stop_quietly_on(signal.SIGINT, signal.SIGTERM)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_config=None,
-        access_log=True,
+        # uvicorn's access lines hold the URL as sent, secrets and all; api.access_log
+        # writes one per request with only what is safe to show.
+        access_log=False,
     )
+
+
+def _stop_quietly_on(*signals: signal.Signals) -> None:
+    """Make a stop signal end the command with status 0 and no traceback.
+
+    uvicorn catches SIGINT and SIGTERM to shut down gracefully, then restores the handlers it
+    found and raises the signal again, for whoever started it: with Python's own handlers
+    that is a KeyboardInterrupt traceback, or a death by SIGTERM that ``make`` reports as an
+    error. This handler, restored and called instead, exits normally: a stop is the way a
+    server ends, not a failure. A signal before uvicorn starts ends the command the same way.
+    """
+
+    def stop(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001
+        raise SystemExit(0)
+
+    for stop_signal in signals:
+        signal.signal(stop_signal, stop)
 
 
 @app.command()

@@ -1,15 +1,23 @@
-"""``ledger import``: turn published lists into the ledger's history."""
+"""``ledger import``: turn published lists into the ledger's history.
+
+A file or value the import refuses (a malformed list, a DTD in an XML file, an unreadable
+archive, an ``--observed-at`` that is no time) is reported as one line on stderr naming the
+file and the problem, with exit status 2 and no traceback; nothing of that file is recorded.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from api.cli_options import CLI_ACTOR, DatabaseOption, console, settings_for
 from application.bootstrap import Services, bootstrap
@@ -27,22 +35,57 @@ from domain.errors import LedgerError
 app = typer.Typer(help="Import published lists: each publication's differences become events.")
 
 ExistingFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _moment(text: str) -> datetime:
+class _Refusal(Exception):
+    """A file or value the import refuses; its text is the whole line to report."""
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Report whatever the import refuses as one line with exit status 2, never a traceback."""
+    try:
+        yield
+    except _Refusal as refusal:
+        _refuse(str(refusal))
+    except MalformedPublication as error:
+        _refuse(f"{error}; nothing of {error.source} was recorded")
+    except LedgerError as error:
+        _refuse(f"{error.detail}; nothing was recorded")
+
+
+def _refuse(message: str) -> NoReturn:
+    # Escaped and unwrapped: a message quotes the file's name and text, and must stay one line
+    # (no line breaks, no terminal control codes, no rich markup) whatever they hold.
+    line = _LINE_BREAKING.sub(lambda found: repr(found.group())[1:-1], message)
+    console.print(Text(line, style="red"), soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _moment(text: str | None) -> datetime:
+    """``--observed-at`` as an aware UTC time; a time given without a zone is read as UTC."""
+    if text is None:
+        raise _Refusal("--observed-at is missing: when was the publication observed?")
     try:
         moment = datetime.fromisoformat(text)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not an ISO timestamp") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise _Refusal(f"--observed-at {text!r} is not an ISO timestamp") from None
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is in year 10000 in UTC
+        raise _Refusal(f"--observed-at {text!r} lies outside the calendar in UTC") from None
 
 
 @app.command("ofac-sdn")
 def ofac_sdn_command(
     sdn: ExistingFile,
+    # Optional for typer only, so that a missing value is refused in one line like the rest.
     observed_at: Annotated[
-        str, typer.Option(help="When the publication was observed (ISO timestamp, UTC default)")
-    ],
+        str | None,
+        typer.Option(
+            help="When the publication was observed (ISO timestamp, UTC default); required"
+        ),
+    ] = None,
     alt: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="Its alt.csv")
     ] = None,
@@ -52,8 +95,9 @@ def ofac_sdn_command(
     database: DatabaseOption = None,
 ) -> None:
     """Import one OFAC SDN publication (legacy CSV)."""
-    publication = ofac_sdn(sdn, _moment(observed_at), alt=alt, add=add)
-    _run(database, iter([publication]), total=1)
+    with _refusals():
+        publication = ofac_sdn(sdn, _moment(observed_at), alt=alt, add=add)
+        _run(database, iter([publication]), total=1)
 
 
 @app.command("ofac-sdn-history")
@@ -63,7 +107,7 @@ def ofac_history_command(
 ) -> None:
     """Import every dated copy of the SDN list in a folder or archive, oldest first; each
     copy's observed time is taken from its file name."""
-    with dated_copies(location) as copies:
+    with _refusals(), dated_copies(location) as copies:
         publications = (ofac_sdn(p, observed_at_in_name(p.name)) for p in copies)
         _run(database, publications, total=len(copies))
 
@@ -71,7 +115,8 @@ def ofac_history_command(
 @app.command("un-sc")
 def un_sc_command(xml: ExistingFile, database: DatabaseOption = None) -> None:
     """Import one UN Security Council consolidated list (observed at its dateGenerated)."""
-    _run(database, iter([un_sc(xml)]), total=1)
+    with _refusals():
+        _run(database, iter([un_sc(xml)]), total=1)
 
 
 def _run(database: str | None, publications: Iterator[Publication], total: int) -> None:
@@ -96,20 +141,18 @@ def _import_all(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=total == 1) as progress:
+    # Only on a terminal: elsewhere a finished bar leaves a stray empty line in the output.
+    shown = console.is_terminal
+    with Progress(*columns, console=console, transient=total == 1, disable=not shown) as progress:
         task = progress.add_task("Importing", total=total)
         for publication in publications:
             progress.update(task, description=f"Importing {publication.file}")
             try:
                 summaries.append(importer.run(publication))
-            except MalformedPublication as error:
-                console.print(f"[red]{error}[/red]; nothing of {error.source} was recorded")
-                raise typer.Exit(code=2) from None
             except LedgerError as error:
-                console.print(
-                    f"[red]{publication.file}: {error.detail}[/red]; nothing was recorded"
-                )
-                raise typer.Exit(code=2) from None
+                # Reported by ``_refusals`` once the progress display is gone.
+                message = f"{publication.file}: {error.detail}; nothing was recorded"
+                raise _Refusal(message) from None
             progress.advance(task)
     return summaries
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_options import DatabaseOption, console, settings_for
+from api.cli_options import PROGRAM, DatabaseOption, console, settings_for
 from application.bootstrap import Services, bootstrap
 from application.keys import CLI, Role
 from domain.errors import LedgerError
@@ -48,7 +48,7 @@ def create(
         if if_none and services.keys.exist():
             console.print(
                 "The ledger has API keys already. Make another with: "
-                "ledger keys create --role admin --name NAME"
+                f"{PROGRAM} keys create --role admin --name NAME"
             )
             return
         issued = services.keys.issue(role, name, created_by=CLI)
@@ -61,7 +61,7 @@ def create(
 
 @app.command()
 def revoke(
-    key_id: Annotated[str, typer.Argument(help="The key's id (as `ledger keys list` shows)")],
+    key_id: Annotated[str, typer.Argument(help=f"The key's id (as `{PROGRAM} keys list` shows)")],
     database: DatabaseOption = None,
 ) -> None:
     """Revoke a key: every request with it is refused from now on."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import sys
 from typing import Annotated
 
 import typer
@@ -10,7 +14,28 @@ from rich.console import Console
 from application.settings import Settings
 from domain.values import Actor
 
-console = Console(stderr=True)
+# Soft wrap: a message is never cut into lines at the terminal's width (80 columns when
+# piped), which would split the commands that hints name; the terminal wraps it if it must.
+console = Console(stderr=True, soft_wrap=True)
+
+
+NAME = "ledger"
+
+
+def invoked_as(argv0: str | None = None) -> str:
+    """The command as the user can type it again: ``ledger`` where that name on PATH is this
+    very program, else the path it was started by (e.g. ``.venv/bin/ledger``)."""
+    path = argv0 if argv0 is not None else sys.argv[0]
+    if os.path.basename(path) != NAME or not os.path.exists(path):
+        return NAME  # run some other way (in-process, by tests): the installed name
+    found = shutil.which(NAME)
+    if found and os.path.samefile(found, path):
+        return NAME
+    return shlex.quote(path)
+
+
+PROGRAM = invoked_as()
+"""How hints name the ``ledger`` command."""
 
 DatabaseOption = Annotated[
     str | None,

@@ -69,12 +69,21 @@ def check(database: DatabaseOption = None) -> None:
     finally:
         services.close()
     counts = ", ".join(f"{table} {rows}" for table, rows in report.rows.items())
+    if report.behind:
+        console.print(
+            f"The views are behind the log by {report.behind} positions: they reflect it up to "
+            f"position {report.position}, and the log ended at {report.log_position} when "
+            "the check began. Is a projector running? ('ledger project --once' catches up.)"
+        )
     if report.ok:
         console.print(
             f"The views equal a replay of the log up to position {report.position} ({counts})."
         )
         return
-    console.print(f"The views differ from a replay of the log up to position {report.position}:")
+    if report.differences:
+        console.print(
+            f"The views differ from a replay of the log up to position {report.position}:"
+        )
     for table, difference in report.differences.items():
         console.print(
             f"  {table}: {len(difference.only_in_views)} rows only in the views, "

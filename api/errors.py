@@ -1,23 +1,34 @@
 """Every error as an RFC 9457 problem document, mapped once for the whole API.
 
 Domain and application errors carry no HTTP knowledge; this table gives each family its
-status. Anything unexpected becomes a 500 whose body says nothing about the internals.
+status. A database that is away (PostgreSQL restarting or crashed, no connection to be had
+from the pool, a SQLite file locked past its timeout) is ``503`` with ``Retry-After``, however
+the error reaches the API: the request was fine and succeeds once the database is back. A
+write cut off that way may or may not have been stored; its client retries with the same
+``Idempotency-Key`` and gets the first answer, or the write recorded once (see
+``api.idempotency``). Anything unexpected becomes a 500 whose body says nothing about the
+internals.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 import structlog
+from eventsourcing.persistence import ConnectionPoolClosedError, PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.access_log import safe_path
 from application.errors import PreconditionFailed, WriteConflict
 from application.idempotency import ClaimLost, IdempotencyKeyInUse, IdempotencyKeyReused
-from application.reading import ViewsBehind
+from application.outages import is_unavailable
+from application.reading import ViewsBehind, ViewsStalled
 from domain.errors import (
     InvalidValue,
     LedgerError,
@@ -31,17 +42,32 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://sanctions-ledger.example/problems/"
 log = structlog.get_logger("api.errors")
 
-STATUS_BY_ERROR: list[tuple[type[LedgerError], int, str]] = [
-    (ViewsBehind, 503, "views-behind"),
-    (NotFound, 404, "not-found"),
-    (IdempotencyKeyInUse, 409, "idempotency-key-in-use"),
-    (IdempotencyKeyReused, 422, "idempotency-key-reused"),
-    (ClaimLost, 409, "idempotency-key-taken-over"),
-    (PreconditionFailed, 412, "precondition-failed"),
-    (WriteConflict, 409, "write-conflict"),
-    (RuleViolation, 409, "rule-violation"),
-    (InvalidValue, 422, "invalid-value"),
+STATUS_BY_ERROR: list[tuple[type[LedgerError], int, str, str]] = [
+    (ViewsStalled, 503, "views-stopped", "The views stopped at an event"),
+    (ViewsBehind, 503, "views-behind", "The views are behind"),
+    (NotFound, 404, "not-found", "Not found"),
+    (IdempotencyKeyInUse, 409, "idempotency-key-in-use", "Idempotency key in use"),
+    (IdempotencyKeyReused, 422, "idempotency-key-reused", "Idempotency key reused"),
+    (ClaimLost, 409, "idempotency-key-taken-over", "Idempotency key taken over"),
+    (PreconditionFailed, 412, "precondition-failed", "Precondition failed"),
+    (WriteConflict, 409, "write-conflict", "Write conflict"),
+    (RuleViolation, 409, "rule-violation", "Rule violation"),
+    (InvalidValue, 422, "invalid-value", "Invalid value"),
 ]
+"""Each family of errors: its status, the slug of its problem type, and the problem's title,
+which is the same for every occurrence of the type, as RFC 9457 asks."""
+OTHER_LEDGER_ERROR = (400, "ledger-error", "Refused by the ledger")
+
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    PersistenceError,
+    ConnectionPoolClosedError,
+    psycopg.Error,
+    sqlite3.Error,
+)
+"""The errors a database raises: those that say it is unavailable are ``503``, the others
+(a bug in a statement, a broken constraint) stay unexpected."""
+UNAVAILABLE_RETRY_AFTER = "2"
+"""Seconds: about what a PostgreSQL restart takes, after which most requests succeed."""
 
 
 def problem(
@@ -51,11 +77,11 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _status_of(error: LedgerError) -> tuple[int, str]:
-    for error_type, status, slug in STATUS_BY_ERROR:
+def _status_of(error: LedgerError) -> tuple[int, str, str]:
+    for error_type, status, slug, title in STATUS_BY_ERROR:
         if isinstance(error, error_type):
-            return status, slug
-    return 400, "ledger-error"
+            return status, slug, title
+    return OTHER_LEDGER_ERROR
 
 
 def _extensions(error: LedgerError) -> dict[str, Any]:
@@ -68,9 +94,10 @@ def _extensions(error: LedgerError) -> dict[str, Any]:
 
 async def ledger_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, LedgerError)
-    status, slug = _status_of(error)
-    log.info("request refused", path=request.url.path, status=status, error=type(error).__name__)
-    title = type(error).__name__.replace("_", " ")
+    status, slug, title = _status_of(error)
+    log.info(
+        "request refused", path=safe_path(request.scope), status=status, error=type(error).__name__
+    )
     response = problem(
         status,
         title,
@@ -113,8 +140,43 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     return response
 
 
+async def database_error(request: Request, error: Exception) -> JSONResponse:
+    """A database error raised as itself: ``503`` if it says the database is away."""
+    if is_unavailable(error):
+        return database_unavailable(request, error)
+    return _internal_error(request, error)
+
+
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    log.error("unexpected error", path=request.url.path, exc_info=error)
+    """Anything else: ``500``, unless it was raised from a database that is away (a library
+    or a dependency may wrap the database's error in one of its own)."""
+    if is_unavailable(error):
+        return database_unavailable(request, error)
+    return _internal_error(request, error)
+
+
+def database_unavailable(request: Request, error: BaseException) -> JSONResponse:
+    """``503``, for the client to retry: logged as a warning, since the ledger is fine and
+    recovers by itself; the operator's alerts belong on the database."""
+    log.warning(
+        "database unavailable",
+        path=safe_path(request.scope),
+        method=request.method,
+        error=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+    )
+    response = problem(
+        503,
+        "The database is unavailable",
+        "the database is unavailable; retry shortly",
+        PROBLEM_BASE + "database-unavailable",
+        instance=request.url.path,
+    )
+    response.headers["Retry-After"] = UNAVAILABLE_RETRY_AFTER
+    return response
+
+
+def _internal_error(request: Request, error: Exception) -> JSONResponse:
+    log.error("unexpected error", path=safe_path(request.scope), exc_info=error)
     return problem(500, "Internal Server Error", "the ledger failed to answer this request")
 
 
@@ -130,6 +192,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, ledger_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    for error_type in DATABASE_ERRORS:
+        app.add_exception_handler(error_type, database_error)
     app.add_exception_handler(Exception, unexpected_error)
 
 
@@ -143,5 +207,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "A rule of the ledger forbids it, or another write got there first",
         412: "The subject changed since the version given in If-Match",
         422: "The request is malformed",
+        503: "The database is unavailable, or the views are behind: retry after Retry-After",
     }.items()
 }

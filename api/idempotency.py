@@ -30,6 +30,7 @@ import hashlib
 import json
 from typing import Annotated, Any, ClassVar
 
+import structlog
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
@@ -39,8 +40,10 @@ from api.errors import ledger_error
 from application.bootstrap import Services
 from application.errors import WriteConflict
 from application.idempotency import Claim, ClaimLost, IdempotentRequest, StoredResponse
+from application.outages import is_unavailable
 from domain.errors import LedgerError
 
+log = structlog.get_logger("api.idempotency")
 KEPT_HEADERS = ("content-type", "location", "etag")
 REPLAYED = "Idempotent-Replayed"
 
@@ -165,9 +168,21 @@ def _claim_of(request: Request) -> Claim | None:
 
 
 async def _release(request: Request, claim: Claim | None) -> None:
-    if claim is not None:
-        services: Services = request.app.state.services
+    if claim is None:
+        return
+    services: Services = request.app.state.services
+    try:
         await run_in_threadpool(services.idempotency.release, claim)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        # The database went away with the request: answer with what the request met (most
+        # likely the same outage, a 503), not with this. The claim keeps the key until its
+        # lease ends; a retry meanwhile is told the key is in use and to retry.
+        log.warning(
+            "idempotency key not released: the database is unavailable",
+            error=type(error).__name__,
+        )
 
 
 async def replay(_request: Request, error: Exception) -> Response:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.openapi import serve_docs_offline
 from api.routers import audit, health, keys, lists, measures, subjects, writes
 from api.safeguards import install_safeguards
 from api.schemas.common import Problem
@@ -22,6 +24,7 @@ DESCRIPTION = """An append-only ledger of sanctions: designations, visa bans and
 restrictions as governments impose and rescind them. Every answer about the past keeps two
 times apart: `as_of` (when a measure is legally in force) and `known_at` (when the ledger
 learned of it)."""
+PACKAGE = "sanctions-ledger"
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -42,10 +45,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = FastAPI(
         title="Sanctions ledger",
-        version="1.0.0",
+        # The version the package is installed as, so the document never drifts from it.
+        version=version(PACKAGE),
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Our own pages replace FastAPI's, whose assets come from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
+    serve_docs_offline(app)
     install_error_handlers(app)
     install_safeguards(app, settings or (services.settings if services else None))
     routers = (health, lists, subjects, measures, writes, audit, keys)

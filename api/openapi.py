@@ -5,14 +5,27 @@ do: which roles each operation admits (``x-roles``) and whether it needs a key a
 problem answers they add (401, 403, 429 on protected operations; 400 and 413 where a body is
 sent), the page-size maximum in force, and that every error is an
 RFC 9457 problem document, including FastAPI's own validation answers.
+
+The document's viewers (``/docs``, ``/redoc``) load their scripts and styles from this app
+(``/docs/assets``, the files the ``fastapi-offline`` package ships), never from a CDN: the
+documentation works on a machine without internet access.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+import fastapi_offline
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
 from fastapi.routing import RouteContext
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import HTMLResponse
 
 from api.auth import BEARER, PublicPolicy, api_routes, policy_of
 from api.errors import PROBLEM_JSON
@@ -48,6 +61,56 @@ WITH_BODY = {
     "400": _problem("The request body is not JSON"),
     "413": _problem("The request body is larger than the ledger accepts"),
 }
+
+
+DOCS = "/docs"
+REDOC = "/redoc"
+DOCS_ASSETS = "/docs/assets"
+ASSET_FILES = Path(fastapi_offline.__file__).parent / "static"
+
+
+def serve_docs_offline(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` and ReDoc at ``/redoc``, their assets served by the app.
+
+    The app must be made with ``docs_url=None, redoc_url=None`` so that FastAPI adds no page
+    of its own pointing at a CDN. The pages are plain routes, like FastAPI's own: they run no
+    policy dependency, so they stay public (``api.auth.PUBLIC_DOCUMENTS``).
+    """
+    app.mount(DOCS_ASSETS, StaticFiles(directory=ASSET_FILES), name="docs-assets")
+
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        redirect = app.swagger_ui_oauth2_redirect_url
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            oauth2_redirect_url=f"{root}{redirect}" if redirect else None,
+            # Swagger UI would otherwise send the document to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    async def swagger_ui_redirect(request: Request) -> HTMLResponse:  # noqa: ARG001
+        return get_swagger_ui_oauth2_redirect_html()
+
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    app.add_route(DOCS, swagger_ui, include_in_schema=False)
+    if app.swagger_ui_oauth2_redirect_url:
+        app.add_route(
+            app.swagger_ui_oauth2_redirect_url, swagger_ui_redirect, include_in_schema=False
+        )
+    app.add_route(REDOC, redoc, include_in_schema=False)
 
 
 def document_access(app: FastAPI, settings: Settings | None) -> None:

@@ -76,8 +76,7 @@ def list_request(
     size = page_size(services.settings, limit)
     if cursor is not None:
         after, point = decode_cursor(cursor)
-        services.reader.reach(point.position)
-        return ListRequest(point, after, size)
+        return ListRequest(services.reader.pinned(point), after, size)
     return ListRequest(services.reader.point(as_of, known_at, min_position), None, size)
 
 

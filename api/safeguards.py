@@ -1,7 +1,8 @@
 """The write path's safeguards, installed on an app in one call from the app factory.
 
-Deny by default (``api.auth``), the body size limit (``api.limits``), answers replayed for
-repeated Idempotency-Keys (``api.idempotency``), logs of denied and failed requests
+Deny by default (``api.auth``), the body size limit (``api.limits``), text no store can
+hold and JSON naming a key twice refused at the door (``api.request_guard``), answers
+replayed for repeated Idempotency-Keys (``api.idempotency``), logs of denied and failed requests
 (``api.access_log``), and an OpenAPI document that says all of it (``api.openapi``).
 """
 
@@ -17,6 +18,7 @@ from api.errors import problem
 from api.idempotency import install_idempotency
 from api.limits import BodySizeLimit
 from api.openapi import document_access
+from api.request_guard import RequestGuard
 from application.settings import Settings
 
 
@@ -25,6 +27,8 @@ def install_safeguards(app: FastAPI, settings: Settings | None) -> None:
     app.router.dependencies.append(DECLARED)
     app.add_exception_handler(405, method_not_allowed)
     install_idempotency(app)
+    # Inside the body limit, so that it never reads more than the limit allows.
+    app.add_middleware(RequestGuard)
     app.add_middleware(BodySizeLimit)
     # Added last, so outermost: it also sees the 413s the body limit answers.
     app.add_middleware(AccessLog)

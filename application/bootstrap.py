@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.commits import boundaries
 from application.idempotency import IdempotencyStore
 from application.keys import Keys
 from application.ledger import Clock, Ledger, utc_now
@@ -60,6 +61,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Servi
         views,
         projector,
         positions,
+        boundaries(ledger.recorder),
         keeps_views=settings.projections == "inline",
         wait_seconds=settings.read_wait_seconds,
     )

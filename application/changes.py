@@ -17,6 +17,7 @@ from typing import Any
 
 from application.views.queries import ViewQueries
 from domain.errors import InvalidValue
+from domain.text import check_text
 
 Side = tuple[str, int]  # (as_of stamp, position)
 Snapshot = Iterator[tuple[str, str, str]]
@@ -91,4 +92,5 @@ def read_delta_cursor(cursor: str) -> tuple[str, dict[str, Any], dict[str, Any]]
         raise InvalidValue(f"cursor {cursor!r} is not one this API gave out") from None
     if not (isinstance(after, str) and isinstance(first, dict) and isinstance(second, dict)):
         raise InvalidValue(f"cursor {cursor!r} is not one this API gave out")
+    check_text(after, "the cursor")
     return after, first, second

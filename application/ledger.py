@@ -34,6 +34,7 @@ from application.recorders import WITHIN_TRANSACTION, hooked_recorder
 from application.transcodings import TupleMapper, register_value_transcodings
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
+from domain.text import check_all_text
 from domain.values import Actor, Reference
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ class Ledger(Application[UUID]):
                 handle(_with_default_citation(item, command), unit)
             try:
                 aggregates = unit.aggregates()
+                _check_storable(aggregates)
                 hook = (
                     {}
                     if claim is None
@@ -168,6 +170,14 @@ class Ledger(Application[UUID]):
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+
+def _check_storable(aggregates: Sequence[BaseAggregate[UUID]]) -> None:
+    """Refuse any event holding text a store cannot hold, whoever sent it: the API refuses
+    such text at the door, and this catches every other way in (imports, the CLI)."""
+    for aggregate in aggregates:
+        for event in aggregate.pending_events:
+            check_all_text(vars(event), event_type(event))
 
 
 def _back_off(attempt: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,20 +18,33 @@ from typing import Any
 from uuid import UUID
 
 from application.changes import changes
+from application.commits import Boundaries
 from application.documents import history_documents, iso, subject_document
 from application.ledger import Ledger
 from application.log_positions import LogPositions
-from application.views.projector import Projector
+from application.views.projector import ProjectionFailed, Projector
 from application.views.queries import MeasureFilter, SubjectFilter, ViewQueries
 from application.views.rows import stamp
 from application.views.store import ViewStore
 from domain.errors import InvalidValue, LedgerError, SubjectNotFound
+from domain.text import check_text
+from domain.values import utc
 
 POSITION_PREFIX = "position:"
 
 
+MAX_POSITION = 2**63 - 1
+ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
+"""A log position as text: ASCII digits only (``str.isdigit`` would take superscripts
+and Arabic-Indic digits)."""
+
+
 class ViewsBehind(LedgerError):
     """The views have not reached the position the read asked for; try again shortly."""
+
+
+class ViewsStalled(ViewsBehind):
+    """The views stopped at an event they could not project; the operator must act."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +60,21 @@ class ReadPoint:
 
     @classmethod
     def described(cls, state: dict[str, Any]) -> ReadPoint:
-        """The point ``describe`` gave, as a cursor carries it back."""
+        """The point ``describe`` gave, as a cursor carries it back; anything a cursor of
+        this API could not hold is refused, so a forged one cannot reach a query."""
         try:
-            as_of = datetime.fromisoformat(state["as_of"])
-            return cls(as_of, str(state["known_at"]), int(state["position"]))
-        except (KeyError, TypeError, ValueError):
+            as_of = utc(datetime.fromisoformat(state["as_of"]))
+            known_at, position = state["known_at"], state["position"]
+        except (KeyError, TypeError, ValueError, InvalidValue):
             raise InvalidValue("the cursor is not one this API gave out") from None
+        if (
+            not isinstance(known_at, str)
+            or type(position) is not int
+            or not 0 <= position <= MAX_POSITION
+        ):
+            raise InvalidValue("the cursor is not one this API gave out")
+        check_text(known_at, "the cursor")
+        return cls(as_of, known_at, position)
 
 
 @dataclass(frozen=True)
@@ -65,8 +88,11 @@ def parse_known_at(text: str) -> datetime | int:
     """``position:N`` or an ISO timestamp (UTC unless it names its zone)."""
     if text.startswith(POSITION_PREFIX):
         number = text.removeprefix(POSITION_PREFIX)
-        if not number.isdigit():
-            raise InvalidValue(f"known_at {text!r}: a position is 'position:' and a whole number")
+        if ASCII_NUMBER.fullmatch(number) is None or int(number) > MAX_POSITION:
+            raise InvalidValue(
+                f"known_at {text!r}: a position is 'position:' and a whole number "
+                f"of ASCII digits, at most {MAX_POSITION}"
+            )
         return int(number)
     try:
         moment = datetime.fromisoformat(text)
@@ -74,7 +100,7 @@ def parse_known_at(text: str) -> datetime | int:
         raise InvalidValue(
             f"known_at {text!r} is neither an ISO timestamp nor 'position:N'"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utc(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 class Reader:
@@ -86,6 +112,7 @@ class Reader:
         views: ViewStore,
         projector: Projector,
         positions: LogPositions,
+        boundaries: Boundaries,
         *,
         keeps_views: bool,
         wait_seconds: float = 2.0,
@@ -95,6 +122,7 @@ class Reader:
         self.queries = ViewQueries(views)
         self.projector = projector
         self.positions = positions
+        self.boundaries = boundaries
         self.keeps_views = keeps_views
         self.wait_seconds = wait_seconds
 
@@ -106,38 +134,69 @@ class Reader:
         known_at: str | None = None,
         min_position: int | None = None,
     ) -> ReadPoint:
-        """Resolve what a read asked for into one effective time and one log position."""
+        """Resolve what a read asked for into one effective time and one log position.
+
+        The position always falls on a transaction boundary (``application.commits``), and
+        the read never waits for events recorded after it began, nor longer than the
+        configured wait."""
+        as_of = as_of or self.ledger.clock()
+        last = self.ledger.last_position()
+        wanted = min_position or 0
+        if wanted > last:
+            raise InvalidValue(
+                f"min_position {wanted} is past the end of the log ({last}): no write has "
+                "answered with that position"
+            )
         if known_at is None:
-            position = self.reach(min_position or 0, up_to_date=True)
-            return ReadPoint(as_of or self.ledger.clock(), "now", position)
+            position = self.reach(wanted, goal=last)
+            return ReadPoint(as_of, "now", self.boundaries.at_or_before(position))
         asked = parse_known_at(known_at)
         if isinstance(asked, int):
-            last = self.ledger.last_position()
             if asked > last:
                 raise InvalidValue(f"known_at position {asked} is past the end of the log ({last})")
-            self.reach(max(asked, min_position or 0))
-            return ReadPoint(as_of or self.ledger.clock(), known_at, asked)
-        self.reach(min_position or 0, up_to_date=asked >= self.ledger.clock())
-        position = self.queries.position_known_at(stamp(asked))
-        return ReadPoint(as_of or self.ledger.clock(), iso(asked), position)
+            self.reach(max(asked, wanted))
+            return ReadPoint(as_of, known_at, self.boundaries.at_or_before(asked))
+        reached = self.reach(wanted, goal=last if asked >= self.ledger.clock() else wanted)
+        position = min(self.queries.position_known_at(stamp(asked)), reached)
+        return ReadPoint(as_of, iso(asked), self.boundaries.at_or_before(position))
 
-    def reach(self, position: int, *, up_to_date: bool = False) -> int:
-        """Make sure the views reflect at least ``position`` (and, if asked, the whole log)."""
-        target = max(position, self.ledger.last_position() if up_to_date else 0)
+    def pinned(self, point: ReadPoint) -> ReadPoint:
+        """The point a cursor carried back, checked against the log as it stands."""
+        last = self.ledger.last_position()
+        if point.position > last:
+            raise InvalidValue(
+                "the cursor is not one this API gave out: its position is past the log"
+            )
+        self.reach(point.position)
+        return ReadPoint(point.as_of, point.known_at, self.boundaries.at_or_before(point.position))
+
+    def reach(self, needed: int, *, goal: int | None = None) -> int:
+        """Make sure the views reflect at least position ``needed``, and try to bring them
+        to ``goal`` (the log as it stood when the read began) within the read's wait.
+        Answers the views' position; ``ViewsBehind`` if ``needed`` could not be reached."""
+        goal = max(needed, goal or 0)
         current = self.views.position()
-        if current >= target:
+        if current >= goal:
             return current
-        if self.keeps_views:
-            return self.projector.catch_up()
         deadline = time.monotonic() + self.wait_seconds
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
+        if self.keeps_views:
+            try:
+                done = self.projector.project_until(goal, deadline)
+            except ProjectionFailed as failed:
+                raise ViewsStalled(
+                    f"{failed.failure.describe()}; see /ready and the README's 'When the "
+                    "views stop'"
+                ) from None
             current = self.views.position()
-            if current >= target:
-                return current
-        if position > current:
+            if done:
+                return max(current, needed)
+        else:
+            while current < goal and time.monotonic() < deadline:
+                time.sleep(0.05)
+                current = self.views.position()
+        if current < needed:
             raise ViewsBehind(
-                f"the views reflect the log up to position {current}, not yet {position}; "
+                f"the views reflect the log up to position {current}, not yet {needed}; "
                 "retry in a moment"
             )
         return current
@@ -151,9 +210,9 @@ class Reader:
         if isinstance(asked, datetime):
             return self.point(asked, known_at)
         point = self.point(None, known_at)
-        recorded = self.queries.recorded_at(asked)
+        recorded = self.queries.recorded_at(point.position)
         as_of = datetime.fromisoformat(recorded) if recorded else point.as_of
-        return ReadPoint(as_of, known_at, asked)
+        return ReadPoint(as_of, known_at, point.position)
 
     def delta(
         self, first: ReadPoint, second: ReadPoint, after: str, limit: int
@@ -223,6 +282,7 @@ def decode_cursor(cursor: str) -> tuple[str, ReadPoint]:
         raise InvalidValue(f"cursor {cursor!r} is not one this API gave out") from None
     if not isinstance(after, str):
         raise InvalidValue(f"cursor {cursor!r} is not one this API gave out")
+    check_text(after, "the cursor")
     return after, point
 
 

@@ -11,14 +11,24 @@ is stored; if the insert fails, the hook's change is rolled back with it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InfrastructureFactory,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 from eventsourcing.utils import get_topic
+
+from application import commits
+from application.storage import creation_lock
 
 WITHIN_TRANSACTION = "within_transaction"
 INSERT_CHUNK = 1000
@@ -32,17 +42,84 @@ def _run_hook(kwargs: dict[str, Any], cursor: Any) -> None:
         hook(cursor)
 
 
+PROGRESS = "insert_progress"
+INSERT_ATTEMPTS = 5
+INSERT_RETRY_WAIT = 0.2
+# The library's own save, without the library's retries around it (see ``insert_events``).
+# No fallback to the decorated one: a library that stopped exposing it must fail loudly here,
+# not quietly try a commit of unknown outcome again.
+_library_insert_events: Callable[..., Sequence[int] | None] = (
+    PostgresApplicationRecorder.insert_events.__wrapped__
+)
+
+
+class _Progress:
+    """How far one attempt of a save got: whether its commit may have been sent."""
+
+    committing = False
+
+
+def _committing(kwargs: dict[str, Any]) -> None:
+    progress: _Progress | None = kwargs.get(PROGRESS)
+    if progress is not None:
+        progress.committing = True
+
+
 class SQLiteHookedRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), commits.SQLITE_DDL]
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         _run_hook(kwargs, c)
-        return super()._insert_events(c, stored_events, **kwargs)
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        recorded = commits.span(ids)
+        if recorded is not None:
+            c.execute(commits.SQLITE_INSERT, recorded)
+        return ids
 
 
 class PostgresHookedRecorder(PostgresApplicationRecorder):
     """The hook runs in the library's ``_insert_events`` step, which shares the insert's
     transaction and, unlike the steps after the insert, lets an exception roll it back."""
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.append(commits.postgres_ddl(self.datastore.schema))
+        self.insert_commit_statement = commits.postgres_insert(self.datastore.schema)
+
+    def create_table(self) -> None:
+        """Create the tables under the database's creation lock: processes starting at once
+        would otherwise collide in the catalog (see ``application.storage.creation_lock``)."""
+        with creation_lock(self.datastore):
+            super().create_table()
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Store the events, trying again only where that cannot store them twice.
+
+        The library tries a failed save again whatever the failure; but a connection lost
+        while the transaction commits leaves its outcome unknown, and a second attempt of a
+        save that was in fact stored meets its own events as a conflict, which the ledger
+        takes for another writer's and redoes the command. So a save is tried again only if
+        it failed before its commit was sent (a connection the restarted server had closed,
+        a pool that had none to give); otherwise the error goes up, to answer ``503``.
+        """
+        for attempt in range(1, INSERT_ATTEMPTS + 1):
+            progress = _Progress()
+            try:
+                ids: Sequence[int] | None = _library_insert_events(
+                    self, stored_events, **kwargs, **{PROGRESS: progress}
+                )
+            except (InterfaceError, OperationalError):
+                if progress.committing or attempt == INSERT_ATTEMPTS:
+                    raise
+                time.sleep(INSERT_RETRY_WAIT * attempt)
+            else:
+                return ids
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -78,16 +155,22 @@ class PostgresHookedRecorder(PostgresApplicationRecorder):
         self,
         curs: Any,
         stored_events: Sequence[StoredEvent],  # noqa: ARG002 - the library's signature
-        **_: Any,
+        **kwargs: Any,
     ) -> Sequence[int]:
         """The notification ids of every chunk, skipping the results of the lock statements
-        that share the cursor."""
+        that share the cursor. The last step before the library commits."""
         ids: list[int] = []
         while True:
             if curs.description is not None:
                 ids.extend(row["notification_id"] for row in curs.fetchall())
             if not curs.nextset():
-                return ids
+                break
+        recorded = commits.span(ids)
+        if recorded is not None:
+            # Still inside the events' transaction (the library commits after this step).
+            curs.execute(self.insert_commit_statement, recorded)
+        _committing(kwargs)
+        return ids
 
 
 class MemoryHookedRecorder(POPOApplicationRecorder):
@@ -95,13 +178,19 @@ class MemoryHookedRecorder(POPOApplicationRecorder):
     check, the hook and the insert, so that a hook that ran is never followed by a failed
     insert."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.commits = commits.MemoryCommits()
+
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         with self._database_lock:
             self._assert_uniqueness(stored_events, **kwargs)
             _run_hook(kwargs, None)
-            return super()._insert_events(stored_events, **kwargs)
+            ids = super()._insert_events(stored_events, **kwargs)
+            self.commits.record(ids)
+            return ids
 
 
 def hooked_recorder(factory: InfrastructureFactory[Any]) -> ApplicationRecorder:

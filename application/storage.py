@@ -1,4 +1,5 @@
-"""Turning a database URL into the environment the ``eventsourcing`` library reads.
+"""Turning a database URL into the environment the ``eventsourcing`` library reads, and
+creating the tables of a PostgreSQL database one process at a time.
 
 The library chooses its persistence module and connection from environment-style settings;
 the ledger speaks in one URL instead, which is what operators already write in compose files
@@ -8,9 +9,13 @@ and secrets. Parts a PostgreSQL URL leaves out fall back to the usual ``PG*`` va
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import psycopg
+from eventsourcing.postgres import PostgresDatastore
 
 from domain.errors import InvalidValue
 
@@ -78,3 +83,39 @@ def redact(database_url: str) -> str:
     if not url.password:
         return database_url
     return database_url.replace(f":{url.password}@", ":***@", 1)
+
+
+CREATION_LOCK = "sanctions-ledger: creating tables"
+"""The advisory lock every process of the ledger holds while it creates tables. Advisory
+locks belong to one database, so processes on other databases never wait for each other."""
+
+
+@contextmanager
+def creation_lock(datastore: PostgresDatastore) -> Iterator[None]:
+    """Hold the database's table-creation lock for the duration of the block.
+
+    ``CREATE ... IF NOT EXISTS`` is not safe to run side by side: two processes starting at
+    once on an empty database collide in PostgreSQL's catalog ("tuple concurrently updated",
+    a duplicate type or index) and one of them dies. Each creation runs under this lock
+    instead, which the second process waits for and then finds everything already made.
+
+    The lock is a session lock on a connection of its own, not one of the pool's: the
+    creation itself runs on the pool's connections, in transactions of the library's making,
+    and must not wait for a connection this lock holds. Closing the connection releases the
+    lock, also when the process dies half way; normal operation never takes it.
+    """
+    with _dedicated_connection(datastore) as connection:
+        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (CREATION_LOCK,))
+        yield
+
+
+def _dedicated_connection(datastore: PostgresDatastore) -> psycopg.Connection[object]:
+    """A connection beside the datastore's pool, to the same server as the same user."""
+    pool = datastore.pool
+    # psycopg_pool takes either the values or a function giving them at each connection.
+    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+    kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs
+    settings = {k: v for k, v in (kwargs or {}).items() if k != "row_factory"}
+    return psycopg.connect(
+        conninfo, autocommit=True, connect_timeout=max(1, round(pool.timeout)), **settings
+    )

@@ -25,6 +25,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteFactory
 from psycopg.sql import SQL, Identifier
 
 from application.ledger import Ledger
+from application.storage import creation_lock
 
 Dialect = Literal["sqlite", "postgres"]
 Row = Any
@@ -77,11 +78,17 @@ class Tables:
         return Statements(cursor, self)
 
     def create(self, ddl: Sequence[str]) -> None:
+        """Run the tables' DDL; on PostgreSQL under the lock that every table creation of the
+        ledger takes, since processes starting together would otherwise race in the catalog
+        ("tuple concurrently updated") even with IF NOT EXISTS."""
+        if isinstance(self.datastore, PostgresDatastore):
+            with creation_lock(self.datastore):
+                self._run(ddl)
+        else:
+            self._run(ddl)
+
+    def _run(self, ddl: Sequence[str]) -> None:
         with self.transaction(commit=True) as statements:
-            if self.dialect == "postgres":
-                # Two processes starting together would otherwise race in the catalog
-                # ("tuple concurrently updated") even with IF NOT EXISTS.
-                statements.execute("SELECT pg_advisory_xact_lock(hashtext('ledger tables'))")
             for statement in ddl:
                 statements.execute(statement)
 

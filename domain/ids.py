@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.errors import EventNotFound, MeasureNotFound
+from domain.errors import EventNotFound, InvalidValue, MeasureNotFound
+
+MAX_DIGITS = 18
 
 
 def measure_id(subject_id: UUID, number: int) -> str:
@@ -43,6 +45,14 @@ def parse_event_id(text: str) -> tuple[UUID, int]:
 
 def _split(text: str, separator: str) -> tuple[UUID, int] | None:
     head, sep, tail = text.rpartition(separator)
+    if not text.isascii() or (tail.isdigit() and len(tail) > MAX_DIGITS):
+        # Text Python would read as a number but the ledger never writes (superscripts,
+        # other scripts' digits, numbers beyond 64 bits): a malformed request, not a
+        # missing measure or event.
+        raise InvalidValue(
+            f"{text!r} is not an id the ledger gives: ids are ASCII, and the number after "
+            f"{separator!r} has at most {MAX_DIGITS} digits"
+        )
     if not sep or not tail.isdigit() or int(tail) < 1:
         return None
     try:

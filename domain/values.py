@@ -62,7 +62,12 @@ def utc(moment: datetime) -> datetime:
     """The same instant in UTC; naive datetimes are rejected rather than guessed."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidValue(f"{moment.isoformat()} has no time zone; give one (e.g. 'Z')")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(
+            f"{moment.isoformat()} falls outside the calendar (years 1 to 9999) in UTC"
+        ) from None
 
 
 def _text(value: str, what: str) -> str:

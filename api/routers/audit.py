@@ -50,8 +50,8 @@ def list_changes(
     size = page_size(services.settings, limit)
     if cursor is not None:
         after, first_state, second_state = read_delta_cursor(cursor)
-        first, second = ReadPoint.described(first_state), ReadPoint.described(second_state)
-        reader.reach(max(first.position, second.position))
+        first = reader.pinned(ReadPoint.described(first_state))
+        second = reader.pinned(ReadPoint.described(second_state))
     elif effective_since is not None or effective_until is not None:
         if since is not None or until is not None:
             raise InvalidValue("give either since/until or effective_since/effective_until")

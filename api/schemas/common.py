@@ -16,8 +16,10 @@ LongText = Annotated[str, Field(min_length=1, max_length=20_000)]
 
 def parse_moment(value: Any) -> Any:
     """Accept an ISO date (midnight UTC) or an ISO timestamp; a timestamp without a zone
-    is read as UTC, the ledger's only zone. Anything else is refused, numbers included,
-    which pydantic would otherwise read as seconds since 1970: the schema promises ISO."""
+    is read as UTC, the ledger's only zone, and one with a zone is turned into UTC here, so
+    that an instant outside the calendar once in UTC (``9999-12-31T23:59:59-01:00``) is
+    refused at the door. Anything else is refused, numbers included, which pydantic would
+    otherwise read as seconds since 1970: the schema promises ISO."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError("expected an ISO date or timestamp, e.g. 2021-12-10, not a number")
     if isinstance(value, str) and len(value) == 10:
@@ -26,15 +28,25 @@ def parse_moment(value: Any) -> Any:
         except ValueError:
             raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{value[:40]!r} is not an ISO date or timestamp") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if isinstance(value, datetime):
+        return in_utc(value)
     return value
+
+
+def in_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"{moment.isoformat()} falls outside the calendar (years 1 to 9999) in UTC"
+        ) from None
 
 
 Moment = Annotated[

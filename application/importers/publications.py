@@ -8,9 +8,11 @@ only the differences, so memory does not grow with the size of the list.
 from __future__ import annotations
 
 import hashlib
+import lzma
 import re
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -79,7 +81,10 @@ def observed_at_in_name(name: str) -> datetime:
     found = OBSERVED_IN_NAME.search(name)
     if found is None:
         raise InvalidValue(f"{name}: no observed time (YYYY-MM-DDTHHMMSSZ) in the file name")
-    return datetime.strptime(found.group(1), "%Y-%m-%dT%H%M%SZ").replace(tzinfo=UTC)
+    try:
+        return datetime.strptime(found.group(1), "%Y-%m-%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:  # shaped like a time, but not one: 2024-13-45T256199Z
+        raise InvalidValue(f"{name}: {found.group(1)} in the file name is not a time") from None
 
 
 def ofac_sdn(
@@ -122,6 +127,18 @@ def _same(entry: ListEntry) -> ListEntry:
     return entry
 
 
+def _unpack(archive: Path, folder: Path) -> None:
+    """Extract a tar archive (compressed or not), refusing one that cannot be read whole."""
+    try:
+        with tarfile.open(archive) as members:
+            members.extractall(folder, filter="data")
+    # A damaged compressed stream fails in its decompressor, not always as a tarfile error.
+    except (tarfile.TarError, lzma.LZMAError, zlib.error, EOFError, OSError) as error:
+        # The first line only: tarfile goes on to list each method it tried.
+        reason = (str(error).splitlines() or [type(error).__name__])[0].rstrip(":")
+        raise InvalidValue(f"{archive.name}: not a readable .tar.xz archive ({reason})") from None
+
+
 def _read(path: Path, reader: Callable[..., T]) -> T:
     with path.open("rb") as stream:
         return reader(stream, source=path.name)
@@ -138,8 +155,7 @@ def dated_copies(location: Path) -> Iterator[list[Path]]:
         folder = location
         if location.is_file():
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-import-")))
-            with tarfile.open(location) as archive:
-                archive.extractall(folder, filter="data")
+            _unpack(location, folder)
         copies = [p for p in folder.rglob("*.csv") if OBSERVED_IN_NAME.search(p.name)]
         if not copies:
             raise InvalidValue(f"{location}: no dated copies (sdn_<YYYY-MM-DDTHHMMSSZ>.csv) found")

@@ -3,7 +3,9 @@
 The live views are read from one snapshot; a scratch copy of the views is then projected
 from the log up to the same position in memory, and the two are compared row by row. Any
 row the live views hold and the replay does not (or the reverse) is a difference: a bug, a
-crash that broke the exactly-once rule, or someone editing the views by hand.
+crash that broke the exactly-once rule, or someone editing the views by hand. Views that
+stopped short of the log as it stood when the check began fail it too, whatever rows they
+hold: equal up to where they stopped is not equal to the log.
 """
 
 from __future__ import annotations
@@ -27,15 +29,25 @@ class TableDifference:
 @dataclass
 class CheckReport:
     position: int
+    """Where the views stood: the replay is compared up to here."""
+    log_position: int
+    """The end of the log as the check began."""
     rows: dict[str, int]
     differences: dict[str, TableDifference]
 
     @property
+    def behind(self) -> int:
+        """How many positions the views lacked of the log as it stood when the check began;
+        events recorded while the check ran are not counted."""
+        return max(self.log_position - self.position, 0)
+
+    @property
     def ok(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.behind
 
 
 def check_views(ledger: Ledger, views: ViewStore) -> CheckReport:
+    log_position = ledger.last_position()
     position, live = ViewQueries(views).dump()
     scratch = open_view_store(ledger.factory, in_memory=True)
     try:
@@ -51,4 +63,5 @@ def check_views(ledger: Ledger, views: ViewStore) -> CheckReport:
                 only_in_views=sorted((have - want).elements(), key=repr),
                 only_in_replay=sorted((want - have).elements(), key=repr),
             )
-    return CheckReport(position, {table: len(rows) for table, rows in live.items()}, differences)
+    counts = {table: len(table_rows) for table, table_rows in live.items()}
+    return CheckReport(position, log_position, counts, differences)

@@ -11,8 +11,9 @@ tracking record (or the PostgreSQL advisory lock) refuses it, and it simply read
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -21,11 +22,15 @@ import structlog
 from eventsourcing.persistence import IntegrityError, Notification
 
 from application.ledger import Ledger, event_type
+from application.outages import is_unavailable
 from application.views.rows import MeasureRow, ProfileRow, measure_rows, profile_rows, stamp
 from application.views.store import Cursor, ViewStore
 from domain.subject import Subject
+from domain.text import REPLACEMENT, UNACCEPTABLE
 
 log = structlog.get_logger("projector")
+
+PROJECTED, NOTHING_LEFT, BUSY = "projected", "nothing left", "busy"
 
 INSERT_LOG = (
     "INSERT INTO ledger_log (position, aggregate_id, version, event_type, subject_event, "
@@ -64,6 +69,16 @@ OPEN_PROFILES = (
 
 Key = tuple[str, str, int]
 """A row's primary key: (measure or subject id, eff_from, rec_from)."""
+
+
+def _storable(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+    """Rows whose text every store can hold. The ledger refuses such text on the way in;
+    this keeps an event recorded before it did (or by another tool) from stopping the views
+    for good, as NUL does in PostgreSQL. The log keeps the text as recorded."""
+    return [
+        [UNACCEPTABLE.sub(REPLACEMENT, value) if isinstance(value, str) else value for value in row]
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -155,10 +170,12 @@ class _Batch:
     def flush(self) -> None:
         cursor = self.cursor
         cursor.executemany(INSERT_LOG, self.log_rows)
-        cursor.executemany(INSERT_MEASURE, list(self.new_measures.values()))
+        cursor.executemany(INSERT_MEASURE, _storable(self.new_measures.values()))
         cursor.executemany(CLOSE_MEASURE, self.closed_measures)
-        cursor.executemany(INSERT_PROFILE, [values for values, _ in self.new_profiles.values()])
-        cursor.executemany(INSERT_NAME, list(self._name_rows()))
+        cursor.executemany(
+            INSERT_PROFILE, _storable(values for values, _ in self.new_profiles.values())
+        )
+        cursor.executemany(INSERT_NAME, _storable(self._name_rows()))
         cursor.executemany(CLOSE_PROFILE, self.closed_profiles)
         cursor.executemany(CLOSE_NAMES, self.closed_profiles)
 
@@ -171,9 +188,27 @@ class _Batch:
                 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class ProjectionFailure:
+    """Why the views stopped: the first event of the batch that could not be projected."""
+
+    position: int
+    error: str
+
+    def describe(self) -> str:
+        return f"the views stopped at position {self.position - 1}: {self.error}"
+
+
+class ProjectionFailed(Exception):
+    def __init__(self, failure: ProjectionFailure) -> None:
+        super().__init__(failure.describe())
+        self.failure = failure
+
+
 class Projector:
     """Brings the views up to the end of the log; safe to run from several threads or
-    processes at once."""
+    processes at once. The lock is held one batch at a time, so that a read waiting for a
+    position never waits behind a catch-up that chases a growing log."""
 
     def __init__(self, ledger: Ledger, views: ViewStore, batch_size: int = 500) -> None:
         self.ledger = ledger
@@ -182,33 +217,61 @@ class Projector:
         self.lock = threading.Lock()
         self.subjects: OrderedDict[UUID, Subject] = OrderedDict()
         self.cache_size = 50_000
+        self.failure: ProjectionFailure | None = None
+        """The last batch's failure, until a batch succeeds again."""
 
     def catch_up(self, until: int | None = None) -> int:
         """Project every event recorded so far (or up to ``until``); return the views'
         position."""
-        with self.lock:
-            while self.step(until):
-                pass
-            return self.views.position()
+        while self.step(until) != NOTHING_LEFT:
+            pass
+        return self.views.position()
 
-    def step(self, until: int | None = None) -> bool:
-        """Project one batch; False when there was nothing to do or another projector is
-        doing it."""
+    def project_until(self, goal: int, deadline: float) -> bool:
+        """Project up to position ``goal`` and no further, one batch at a time, giving up
+        at ``deadline`` (a ``time.monotonic()`` value). True when nothing up to ``goal`` is
+        left to project."""
+        while time.monotonic() < deadline:
+            if self.views.position() >= goal:
+                return True
+            outcome = self.step(goal, timeout=deadline - time.monotonic())
+            if outcome == NOTHING_LEFT:
+                return True
+            if outcome == BUSY:
+                time.sleep(0.02)
+        return self.views.position() >= goal
+
+    def step(self, until: int | None = None, timeout: float = -1) -> str:
+        """Project one batch: ``PROJECTED``, ``NOTHING_LEFT`` (up to ``until``), or ``BUSY``
+        (another thread or process holds the views' lock)."""
+        if not self.lock.acquire(timeout=max(timeout, 0) if timeout >= 0 else -1):
+            return BUSY
+        try:
+            return self._step(until)
+        finally:
+            self.lock.release()
+
+    def _step(self, until: int | None) -> str:
         start = self.views.position() + 1
         notifications = self.ledger.recorder.select_notifications(
             start=start, limit=self.batch_size, stop=until
         )
         if not notifications:
-            return False
+            return NOTHING_LEFT
         try:
-            return self._apply(notifications)
+            outcome = PROJECTED if self._apply(notifications) else BUSY
         except IntegrityError:
             # Another projector recorded this batch first: its rows are the same as ours.
             self.subjects.clear()
-            return True
-        except BaseException:
+            return PROJECTED
+        except Exception as error:
             self.subjects.clear()
-            raise
+            if is_unavailable(error):
+                raise  # the database, not the event: nothing to report but the outage
+            self.failure = ProjectionFailure(start, f"{type(error).__name__}: {error}")
+            raise ProjectionFailed(self.failure) from error
+        self.failure = None
+        return outcome
 
     def _apply(self, notifications: Sequence[Notification]) -> bool:
         # Everything that reads the event store happens before the write transaction opens:

@@ -3,6 +3,11 @@
 Every query filters the bitemporal tables with the same condition: the row was recorded at
 or before position K and not yet superseded at K, and it holds at effective time A.
 Pages are ordered by id and continue after the last id of the previous page.
+
+A filter's value is always taken literally: LIKE's wildcards in it are escaped, an item of a
+``|``-joined list is checked against the row's document too (so that ``A|B`` never matches a
+measure under the programs A and B, nor ``A`` one under the program ``A|B``), and a name
+that normalizes to nothing is refused rather than matching every subject.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 from application.views.rows import normalize
 from application.views.store import Row, ViewStore
+from domain.errors import InvalidValue
 
 VALID = (
     "{t}.rec_from <= ? AND ({t}.rec_to IS NULL OR {t}.rec_to > ?) "
@@ -43,6 +49,35 @@ def contains_prefix(value: str) -> str:
 
 def substring(value: str) -> str:
     return f"%{_escaped(value)}%"
+
+
+def listed(
+    table: str, column: str, value: str, literal: str | None = None
+) -> tuple[str, list[str]]:
+    """The condition that ``table.column`` (a ``|a|b|`` list) holds ``value`` as one item.
+
+    The list alone cannot say where an item holding the separator ends: ``|A|B|`` is both
+    the items A and B and the one item ``A|B``. So the value must also appear whole, as a
+    JSON string, in the row's document, where each item is quoted apart: ``literal`` (the
+    value itself by default) is the part of it the document holds.
+    """
+    whole = json.dumps(value if literal is None else literal)
+    return (
+        f"{table}.{column} LIKE ? ESCAPE '!' AND {table}.document LIKE ? ESCAPE '!'",
+        [contains(value), substring(whole)],
+    )
+
+
+def searchable(value: str, what: str) -> str:
+    """The value normalized for matching; refused if nothing of it is left to match on,
+    since an empty pattern would match everything."""
+    normalized = normalize(value)
+    if not normalized:
+        raise InvalidValue(
+            f"{what} {value!r} has no letter or digit to search for: punctuation and "
+            "spaces are ignored in matching"
+        )
+    return normalized
 
 
 @dataclass(frozen=True)
@@ -108,8 +143,9 @@ class ViewQueries:
                 clauses.append(f"m.{column} = ?")
                 params.append(value)
         if only.program is not None:
-            clauses.append("m.programs LIKE ? ESCAPE '!'")
-            params.append(contains(only.program))
+            condition, values = listed("m", "programs", only.program)
+            clauses.append(condition)
+            params.extend(values)
         return self._page("measure_segments m", "m.measure_id", clauses, params, after, limit)
 
     def measures_of(
@@ -141,17 +177,21 @@ class ViewQueries:
             params.append(only.kind)
         if only.country is not None:
             clauses.append("p.countries LIKE ? ESCAPE '!'")
-            params.append(contains(normalize(only.country)))
+            params.append(contains(searchable(only.country, "the country")))
         if only.reference is not None:
-            clauses.append("p.refs LIKE ? ESCAPE '!'")
-            params.append(contains(only.reference))
+            # The document holds a reference as its authority and id apart: the id is what
+            # must appear whole.
+            _, _, reference_id = only.reference.partition(":")
+            condition, values = listed("p", "refs", only.reference, reference_id)
+            clauses.append(condition)
+            params.extend(values)
         if only.name is not None:
             clauses.append(
                 "EXISTS (SELECT 1 FROM name_segments n WHERE n.subject_id = p.subject_id "
                 "AND n.eff_from = p.eff_from AND n.rec_from = p.rec_from "
                 "AND n.normalized LIKE ? ESCAPE '!')"
             )
-            params.append(substring(normalize(only.name)))
+            params.append(substring(searchable(only.name, "the name")))
         self._measure_clause(clauses, params, only, as_of, position)
         return self._page("profile_segments p", "p.subject_id", clauses, params, after, limit)
 
@@ -184,8 +224,9 @@ class ViewQueries:
             parts.append("m.authority = ?")
             inner.append(only.authority)
         if only.program is not None:
-            parts.append("m.programs LIKE ? ESCAPE '!'")
-            inner.append(contains(only.program))
+            program, values = listed("m", "programs", only.program)
+            parts.append(program)
+            inner.extend(values)
         negate = only.active is False and only.authority is None and only.program is None
         exists = f"EXISTS (SELECT 1 FROM measure_segments m WHERE {' AND '.join(parts)})"
         clauses.append(f"NOT {exists}" if negate else exists)

@@ -27,6 +27,7 @@ from eventsourcing.postgres import PostgresFactory, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory, SQLiteTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
+from application.storage import creation_lock
 from application.views.schema import TABLES, VIEW_TABLES
 
 Row = Mapping[str, Any]
@@ -142,6 +143,12 @@ class PostgresViews(PostgresTrackingRecorder):
         schema = Identifier(self.datastore.schema)
         self.sql_create_statements.append(SQL("SET LOCAL search_path TO {}").format(schema))
         self.sql_create_statements.extend(SQL(statement).format() for statement in TABLES)
+
+    def create_table(self) -> None:
+        """Create the tracking and views tables under the database's creation lock: processes
+        starting at once would otherwise collide in the catalog."""
+        with creation_lock(self.datastore):
+            super().create_table()
 
     @contextmanager
     def transaction(self, *, commit: bool, snapshot: bool = False) -> Iterator[Cursor]:

@@ -2,8 +2,10 @@
 
 Random designations, visa bans, investment restrictions, rescissions (backdated ones
 included), amendments, profile changes and voidings over several subjects are recorded at
-increasing times. Then, for many (as_of, known_at) pairs, the API's answer must equal the
-one the naive reference model folds directly from the facts, knowing nothing of the views.
+increasing times, alone or several at once as one action. Then, for many (as_of, known_at)
+pairs, the API's answer must equal the one the naive reference model folds directly from the
+facts, knowing nothing of the views. An action is recorded all or nothing, so it is known all
+or nothing: a read at any position inside one answers as of the end of the write before it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 
 from api.main import create_app
 from application.bootstrap import Services, bootstrap
-from application.commands import Citation, RegisterSubject
+from application.commands import Citation, RecordAction, RegisterSubject
 from application.settings import Settings
 from domain.errors import LedgerError
 from domain.values import Actor, Name, Profile, SubjectKind
@@ -28,7 +30,11 @@ from tests.support.model import Fact, NaiveLedger
 from tests.support.operations import ORIGIN, SOURCE, Op, command_for, day, model_data, ops
 
 ACTOR = Actor("tester", "model test")
+CITATION = Citation(source=SOURCE)
 SUBJECTS = 3
+ACTION_SIZE = 4
+Step = tuple[int, Op, bool]
+"""A subject, an operation on it, and whether it joins the previous step's action."""
 
 
 def measures_in_force(client: TestClient, as_of: datetime, known_at: str) -> dict[str, Any]:
@@ -53,11 +59,13 @@ def measures_in_force(client: TestClient, as_of: datetime, known_at: str) -> dic
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    script=st.lists(st.tuples(st.integers(0, SUBJECTS - 1), ops()), min_size=5, max_size=30),
+    script=st.lists(
+        st.tuples(st.integers(0, SUBJECTS - 1), ops(), st.booleans()), min_size=5, max_size=30
+    ),
     as_of_days=st.lists(st.integers(-5, 70), min_size=4, max_size=8),
 )
 def test_the_list_as_of_any_point_equals_a_naive_fold(
-    new_database_url: Callable[[], str], script: list[tuple[int, Op]], as_of_days: list[int]
+    new_database_url: Callable[[], str], script: list[Step], as_of_days: list[int]
 ) -> None:
     clock = FakeClock()
     services = bootstrap(Settings(database_url=new_database_url()), clock=clock)
@@ -69,11 +77,22 @@ def test_the_list_as_of_any_point_equals_a_naive_fold(
         services.close()
 
 
+def actions(script: list[Step]) -> list[list[tuple[int, Op]]]:
+    """The script cut into writes: a step that joins the one before shares its action."""
+    writes: list[list[tuple[int, Op]]] = []
+    for index, op, joins in script:
+        if joins and writes and len(writes[-1]) < ACTION_SIZE:
+            writes[-1].append((index, op))
+        else:
+            writes.append([(index, op)])
+    return writes
+
+
 def check_against_model(
     client: TestClient,
     services: Services,
     clock: FakeClock,
-    script: list[tuple[int, Op]],
+    script: list[Step],
     as_of_days: list[int],
 ) -> None:
     ledger = services.ledger
@@ -104,27 +123,41 @@ def check_against_model(
             )
         )
     recorded_times: list[tuple[datetime, int]] = []
-    for index, op in script:
+    for write in actions(script):
         clock.advance(hours=1)
-        sid = subjects[index]
-        data = model_data(op, counts[str(sid)])
+        planned, trial = [], dict(counts)
+        for index, op in write:
+            sid = subjects[index]
+            planned.append((str(sid), op, model_data(op, trial[str(sid)]), command_for(op, sid)))
+            trial[str(sid)] += op.kind == "impose"
+        commands = tuple(command for *_, command in planned)
         try:
-            receipt = ledger.execute(command_for(op, sid), ACTOR)
+            receipt = ledger.execute(
+                commands[0] if len(commands) == 1 else RecordAction(commands, CITATION), ACTOR
+            )
         except LedgerError:
             continue
-        event = receipt.events[0]
-        counts[str(sid)] += op.kind == "impose"
-        model.add(Fact(str(sid), event.version, event.position, op.kind, data))
-        recorded_times.append((clock.now, event.position))
+        counts = trial
+        assert len(receipt.events) == len(planned)
+        for (sid_text, op, data, _), event in zip(planned, receipt.events, strict=True):
+            model.add(Fact(sid_text, event.version, event.position, op.kind, data))
+        model.commit([event.position for event in receipt.events])
+        recorded_times.append((clock.now, max(e.position for e in receipt.events)))
 
     last = max(f.position for f in model.facts)
+    inside_actions = [p for first, end in model.commits for p in range(first, end)]
     positions = sorted(
-        {0, last, *(f.position for f in model.facts[:: max(1, len(model.facts) // 6)])}
+        {
+            0,
+            last,
+            *(f.position for f in model.facts[:: max(1, len(model.facts) // 6)]),
+            *inside_actions[:: max(1, len(inside_actions) // 6)],
+        }
     )
     for offset in as_of_days:
         as_of = day(offset) + timedelta(hours=offset % 24)
         for position in positions:
-            expected = model.in_force(as_of, position)
+            expected = model.in_force(as_of, model.known_after_whole_writes(position))
             assert measures_in_force(client, as_of, f"position:{position}") == expected, (
                 as_of,
                 position,

@@ -149,9 +149,21 @@ def _refuse_clash(subject: NaiveSubject, new: NaiveMeasure) -> None:
 class NaiveLedger:
     def __init__(self) -> None:
         self.facts: list[Fact] = []
+        self.commits: list[tuple[int, int]] = []
 
     def add(self, fact: Fact) -> None:
         self.facts.append(fact)
+
+    def commit(self, positions: list[int]) -> None:
+        """The positions one write stored together, all or nothing."""
+        self.commits.append((min(positions), max(positions)))
+
+    def known_after_whole_writes(self, position: int) -> int:
+        """What a read at ``position`` knows: every write that ended by then, none in part."""
+        for first, last in self.commits:
+            if first <= position < last:
+                return first - 1
+        return position
 
     # Folding ---------------------------------------------------------------------------
 

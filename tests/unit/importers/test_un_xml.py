@@ -189,7 +189,7 @@ GARBLED = document().replace(b"<NATIONALITY>", b"< NATIONALITY>")
         (CUT, CUT.count(b"\n") + 1, "invalid XML"),
         (CUT_AFTER_ENTRY, CUT_AFTER_ENTRY.count(b"\n") + 1, "Premature end of data"),
         (GARBLED, line_of(GARBLED, b"< NATIONALITY>"), "invalid element name"),
-        (b"", 1, "invalid XML"),
+        (b"", 1, "the file is empty"),
         (document(root=""), 1, "dateGenerated is missing"),
         (document(root='dateGenerated="2018-06-07T19:03:43"'), 1, "has no time zone"),
         (document(root='dateGenerated="June"'), 1, "not an ISO 8601 date"),

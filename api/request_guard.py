@@ -1,0 +1,143 @@
+"""Refusing, at the door, text no store can hold and JSON that means two things.
+
+Every request's path and query parameters, and every key and string of a JSON body, must be
+text the ledger accepts (``domain.text``): no NUL or other control character, no lone
+surrogate, no non-character. A JSON body must also name each key of an object once: with
+``{"program": "A", "program": "B"}`` most parsers silently keep the last, so the client and
+the ledger would each believe a different thing was recorded. Such a request is answered
+``422`` before any route runs, so it can neither be recorded nor reach a query.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import PROBLEM_BASE, problem
+from domain.errors import InvalidValue
+from domain.text import check_all_text, check_text
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class DuplicateKey(ValueError):
+    pass
+
+
+class RequestGuard:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            _check_path_and_query(scope)
+        except InvalidValue as refused:
+            await _refusal(scope, refused.detail)(scope, receive, send)
+            return
+        if scope["method"] not in BODY_METHODS or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await _read_body(receive)
+        except HTTPException as error:  # the body size limit, met while reading
+            await problem(error.status_code, "Content Too Large", str(error.detail))(
+                scope, receive, send
+            )
+            return
+        try:
+            _check_json(body)
+        except InvalidValue as refused:
+            await _refusal(scope, refused.detail)(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _check_path_and_query(scope: Scope) -> None:
+    check_text(scope["path"], "the path")
+    query = scope.get("query_string", b"").decode("latin-1")
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidValue("the query string is not valid UTF-8 once percent-decoded") from None
+    for name, value in pairs:
+        check_text(name, "a query parameter's name")
+        check_text(value, f"query parameter {name!r}")
+
+
+def _check_json(body: bytes) -> None:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidValue(f"the body is not valid UTF-8 (byte {error.start})") from None
+    try:
+        document = json.loads(text, object_pairs_hook=_unique_keys)
+    except DuplicateKey as error:
+        raise InvalidValue(str(error)) from None
+    except ValueError:
+        return  # not JSON at all: the route's own validation says so
+    check_all_text(document, "body")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise DuplicateKey(f"the body names the key {key!r} twice in one object")
+        document[key] = value
+    return document
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1").lower()
+    return "json" in content_type or not content_type
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.extend(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return bytes(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body again, read once already, then whatever the connection says next."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def _refusal(scope: Scope, detail: str) -> ASGIApp:
+    return problem(
+        422,
+        "Invalid request",
+        detail,
+        PROBLEM_BASE + "invalid-request",
+        instance=scope["path"] if _printable(scope["path"]) else None,
+    )
+
+
+def _printable(text: str) -> bool:
+    try:
+        check_text(text, "")
+    except InvalidValue:
+        return False
+    return True
