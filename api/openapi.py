@@ -30,8 +30,11 @@ from starlette.responses import HTMLResponse
 from api.auth import BEARER, PublicPolicy, api_routes, policy_of
 from api.errors import PROBLEM_JSON
 from application.settings import Settings
+from domain.text import ACCEPTABLE_TEXT_PATTERN
 
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+FIXED_STRING = frozenset({"pattern", "format", "enum", "const"})
+"""A string schema with any of these already says what it accepts."""
 
 
 def _problem(description: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -126,6 +129,20 @@ def document_access(app: FastAPI, settings: Settings | None) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _state_the_text_rule(node: Any) -> None:
+    """Give every free-text string of the document the pattern the ledger enforces on all
+    text (``domain.text``), so that a client, or a contract test, knows a control character
+    is refused before sending one."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not FIXED_STRING.intersection(node):
+            node["pattern"] = ACCEPTABLE_TEXT_PATTERN
+        for value in node.values():
+            _state_the_text_rule(value)
+    elif isinstance(node, list):
+        for value in node:
+            _state_the_text_rule(value)
+
+
 def _settings(app: FastAPI, given: Settings | None) -> Settings:
     services = getattr(app.state, "services", None)
     if services is not None:
@@ -135,6 +152,7 @@ def _settings(app: FastAPI, given: Settings | None) -> Settings:
 
 
 def _amend(app: FastAPI, schema: dict[str, Any], settings: Settings) -> None:
+    _state_the_text_rule(schema)
     for route in api_routes(app):
         for method in route.methods or ():
             operation = schema["paths"].get(route.path_format, {}).get(method.lower())

@@ -22,6 +22,8 @@ from domain.errors import InvalidValue
 from domain.text import check_all_text, check_text
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+UNACCEPTABLE_TEXT = ("unacceptable-text", "Text the ledger does not accept")
+DUPLICATE_KEY = ("duplicate-key", "A key named twice")
 
 
 class DuplicateKey(ValueError):
@@ -39,7 +41,7 @@ class RequestGuard:
         try:
             _check_path_and_query(scope)
         except InvalidValue as refused:
-            await _refusal(scope, refused.detail)(scope, receive, send)
+            await _refusal(scope, refused.detail, UNACCEPTABLE_TEXT)(scope, receive, send)
             return
         if scope["method"] not in BODY_METHODS or not _is_json(scope):
             await self.app(scope, receive, send)
@@ -53,8 +55,11 @@ class RequestGuard:
             return
         try:
             _check_json(body)
+        except DuplicateKey as refused:
+            await _refusal(scope, str(refused), DUPLICATE_KEY)(scope, receive, send)
+            return
         except InvalidValue as refused:
-            await _refusal(scope, refused.detail)(scope, receive, send)
+            await _refusal(scope, refused.detail, UNACCEPTABLE_TEXT)(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -78,8 +83,8 @@ def _check_json(body: bytes) -> None:
         raise InvalidValue(f"the body is not valid UTF-8 (byte {error.start})") from None
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)
-    except DuplicateKey as error:
-        raise InvalidValue(str(error)) from None
+    except DuplicateKey:
+        raise
     except ValueError:
         return  # not JSON at all: the route's own validation says so
     check_all_text(document, "body")
@@ -125,12 +130,13 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-def _refusal(scope: Scope, detail: str) -> ASGIApp:
+def _refusal(scope: Scope, detail: str, kind: tuple[str, str]) -> ASGIApp:
+    slug, title = kind
     return problem(
         422,
-        "Invalid request",
+        title,
         detail,
-        PROBLEM_BASE + "invalid-request",
+        PROBLEM_BASE + slug,
         instance=scope["path"] if _printable(scope["path"]) else None,
     )
 

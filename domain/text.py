@@ -23,6 +23,14 @@ UNACCEPTABLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NON_CHARACTERS + "]"
 )
 
+ACCEPTABLE_TEXT_PATTERN = (
+    r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF\uFDD0-\uFDEF"
+    r"\uFFFE\uFFFF]*$"
+)
+"""The same rule as a regular expression for JSON Schema (``pattern``), written with escapes
+that both ECMA-262 and Python read. It leaves out the non-characters beyond the first plane
+(U+1FFFE, U+1FFFF, ...), which a pattern without Unicode mode cannot name."""
+
 REPLACEMENT = "\ufffd"
 """What a derived copy shows in place of a character it cannot hold."""
 

@@ -89,6 +89,7 @@ def ofac(store: Services, sdn_copies: list[Path]) -> Iterator[Imported]:
         for copy in sdn_copies:
             publication = ofac_sdn(copy, observed_at_in_name(copy.name))
             imported.summaries[copy.name] = imported.importer.run(publication)
+        store.projector.catch_up()  # a read waits a moment, not for a whole history
         yield imported
 
 
@@ -98,4 +99,5 @@ def un(store: Services, un_lists: list[Path]) -> Iterator[Imported]:
     for imported in _imported(store):
         for path in un_lists:
             imported.summaries[path.name] = imported.importer.run(un_sc(path))
+        store.projector.catch_up()
         yield imported
