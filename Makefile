@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 DATABASE ?= sqlite:///ledger.db
 
-.PHONY: install run demo test lint format lock clean
+.PHONY: install run demo test test-slow lint format lock clean
 
 install: $(STAMP)
 
@@ -31,8 +31,11 @@ run: install  ## Serve the API on an embedded SQLite file, with the founding exa
 demo: install
 	$(BIN)/ledger demo --database $(DATABASE)
 
-test: install  ## The whole test suite: in memory, SQLite and the local PostgreSQL
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+test: install  ## The test suite: in memory, SQLite and the local PostgreSQL (all but the load tests)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" $(PYTEST_ARGS)
+
+test-slow: install  ## The load, fault and real-list tests (marked slow); CI runs them after `make test`
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m slow $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -20,6 +20,21 @@ os.environ.setdefault("LEDGER_RATE_LIMIT_PER_MINUTE", "10000000")
 os.environ.setdefault("LEDGER_RATE_LIMIT_BURST", "1000000")
 
 STORES = ["memory", "sqlite", "postgres"]
+SLOW_FOLDERS = frozenset({"e2e", "imports"})
+"""Tests that run the real command in processes of its own, or import whole published lists."""
+REAL_LISTS = frozenset({"sdn_history", "ofac_set", "un_lists", "sdn_copies"})
+"""Fixtures that unpack real published lists from the shared data."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` what ``make test`` leaves to ``make test-slow`` (CI runs both): the
+    processes, the real lists, and the load and fault tests marked one by one."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if SLOW_FOLDERS.intersection(item.path.parts) or REAL_LISTS & fixtures:
+            item.add_marker(pytest.mark.slow)
+
+
 FILE_STORES = ["sqlite", "postgres"]
 
 

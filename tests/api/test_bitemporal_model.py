@@ -25,6 +25,7 @@ from application.settings import Settings
 from domain.errors import LedgerError
 from domain.values import Actor, Name, Profile, SubjectKind
 from tests.support.clock import FakeClock
+from tests.support.depth import examples
 from tests.support.keys import bearer, issue
 from tests.support.model import Fact, NaiveLedger
 from tests.support.operations import ORIGIN, SOURCE, Op, command_for, day, model_data, ops
@@ -53,7 +54,7 @@ def measures_in_force(client: TestClient, as_of: datetime, known_at: str) -> dic
 
 
 @settings(
-    max_examples=12,
+    max_examples=examples(quick=6, deep=12),
     deadline=None,
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -28,6 +28,7 @@ from application.views.check import check_views
 from domain.values import Actor
 from tests.api.payloads import OFAC, designation, subject
 from tests.conftest import FILE_STORES
+from tests.support.depth import examples
 from tests.support.hostile import (
     FORGED_CURSORS,
     body_bytes,
@@ -42,7 +43,7 @@ from tests.support.ledgers import log_dump
 pytestmark = pytest.mark.parametrize("store_kind", FILE_STORES)
 PROBLEM = "application/problem+json"
 FUZZ = settings(
-    max_examples=80,
+    max_examples=examples(quick=30, deep=80),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

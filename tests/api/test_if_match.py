@@ -130,6 +130,7 @@ def test_a_value_that_is_no_etag_matches_nothing_and_says_why(
     assert log_dump(services.ledger) == recorded
 
 
+@pytest.mark.slow  # a load test: 200 races on each store
 @pytest.mark.parametrize("store_kind", ["sqlite", "postgres"], indirect=True)
 def test_of_two_clients_with_the_same_etag_exactly_one_wins_each_race(
     client: TestClient, services: Services

@@ -19,6 +19,7 @@ from application.storage import persistence_env
 from domain.errors import LedgerError
 from domain.values import Actor, Name, Profile, SubjectKind
 from tests.support.clock import FakeClock
+from tests.support.depth import examples
 from tests.support.ledgers import RecordingLedger, log_dump
 from tests.support.model import Fact, NaiveLedger, NaiveSubject
 from tests.support.operations import ORIGIN, SOURCE, Op, command_for, model_data, ops
@@ -53,7 +54,7 @@ def ledger_measures(
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(quick=15, deep=40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
