@@ -8,24 +8,19 @@ is hashable and can never be changed after parsing.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
+
+from domain.text import UNACCEPTABLE
 
 SubjectKindName = Literal["person", "organization", "vessel", "aircraft"]
 NameTypeName = Literal["primary", "aka", "fka", "nka", "weak_aka"]
 
 _Item = TypeVar("_Item", bound=Hashable)
 
-_CONTROLS: Final = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # all but TAB, LF and CR
-_SURROGATES: Final = "\ud800-\udfff"
-# U+FDD0..U+FDEF and the last two code points of every plane (U+FFFE, U+FFFF, U+1FFFE ...).
-_NON_CHARACTERS: Final = "\ufdd0-\ufdef" + "".join(
-    chr(plane | 0xFFFE) + chr(plane | 0xFFFF) for plane in range(0, 0x110000, 0x10000)
-)
-FORBIDDEN_CHARACTER: Final = re.compile(f"[{_CONTROLS}{_SURROGATES}{_NON_CHARACTERS}]")
+FORBIDDEN_CHARACTER: Final = UNACCEPTABLE
 """Characters no text of the ledger may hold: they are invisible, or not text at all."""
 
 

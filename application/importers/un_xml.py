@@ -12,16 +12,10 @@ As the entries stream, such a fault can surface after earlier entries were yield
 must consume ``entries`` completely before acting on any of them, and record nothing from a
 file that fails.
 
-What the parser would otherwise drop or bend without a word is refused the same way. The list
-has no DTD, so a ``DOCTYPE`` (internal subset or external DTD) is refused before any entry is
-read: its entities are neither expanded nor fetched, and a reference to one (in text or in an
-attribute) would silently vanish from the text. A reference to an undeclared entity is not
-well formed. XInclude elements, comments and processing instructions inside an entry (they
-would cut the entry's text short: the text after them is not read) are refused too; comments
-and processing instructions elsewhere, such as an ``xml-stylesheet`` before the root, are
-harmless and ignored. The file must be UTF-8, as the UN publishes it, and no text may hold a
-control character (other than TAB, LF and CR), a lone surrogate or a Unicode non-character.
-``dateGenerated`` must carry a time zone and lie within the calendar once converted to UTC.
+What the parser would otherwise drop or bend without a word (a DOCTYPE and its entities,
+XInclude, comments inside an entry, another encoding, text the ledger does not accept) is
+refused the same way (``application.importers.xml_refusals``). ``dateGenerated`` must carry
+a time zone and lie within the calendar once converted to UTC.
 
 Facts without a field of their own are kept, as ``(label, value)`` details (``dataid``,
 ``versionnum``, ``last_day_updated``, ``title`` ...) or as "; "-joined remarks (``COMMENTS1``,
@@ -40,7 +34,6 @@ from typing import BinaryIO, Final
 from lxml import etree
 
 from application.importers.records import (
-    FORBIDDEN_CHARACTER,
     ListEntry,
     MalformedPublication,
     NameTypeName,
@@ -48,9 +41,14 @@ from application.importers.records import (
     ParsedIdentifier,
     ParsedName,
     SubjectKindName,
-    describe_character,
     unique_in_order,
     unique_names,
+)
+from application.importers.xml_refusals import (
+    refuse_doctype,
+    refuse_hidden_content,
+    refuse_other_encoding,
+    refuse_xinclude,
 )
 
 _ROOT: Final = "CONSOLIDATED_LIST"
@@ -93,14 +91,6 @@ _LIST_DETAILS: Final = ("LIST_TYPE", "LAST_DAY_UPDATED", "TITLE")
 _DATE_TYPES: Final = (None, "EXACT", "APPROXIMATELY", "BETWEEN")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"\d{4}")
-_XINCLUDE_NAMESPACES: Final = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
-# Nodes inside an element that end the text the parser reads. An entity reference can only
-# appear under a DOCTYPE, refused first; it is listed so that it can never slip through.
-_HIDDEN_NODES: Final = (
-    (etree._Comment, "a comment"),
-    (etree._ProcessingInstruction, "a processing instruction"),
-    (etree._Entity, "an entity reference"),
-)
 
 
 @dataclass(frozen=True)
@@ -131,7 +121,7 @@ def read_un_list(stream: BinaryIO, *, source: str = "consolidated.xml") -> UnPub
     if first is None:
         raise MalformedPublication(source, 1, "the file is empty")
     root = first[1]
-    _refuse_doctype(root, source)
+    refuse_doctype(root, source)
     if root.tag != _ROOT:
         raise MalformedPublication(source, _line(root), f"the root element is not {_ROOT}")
     return UnPublication(
@@ -155,16 +145,6 @@ def _events(
         cause = errors[0]
         line = max(cause.line, 1)
         raise MalformedPublication(source, line, f"invalid XML: {cause.message}") from error
-
-
-def _refuse_doctype(root: etree._Element, source: str) -> None:
-    """Refuse any DOCTYPE: the list has none, and its entities would silently vanish."""
-    info = root.getroottree().docinfo
-    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        external = info.system_url or info.public_id
-        what = f"a DOCTYPE with the external DTD {external!r}" if external else "a DOCTYPE"
-        message = f"{what} precedes the root element; DTDs and entities are refused"
-        raise MalformedPublication(source, _line(root), message)
 
 
 def _date_generated(root: etree._Element, source: str) -> datetime:
@@ -195,7 +175,7 @@ def _entries(
     lines: dict[str, int] = {}
     for event, element in events:
         if event == "start":
-            _refuse_xinclude(element, source)
+            refuse_xinclude(element, source)
         if event == "end" and element is root and not lines:
             raise MalformedPublication(source, _line(element), "the list has no entries")
         if event != "end" or element.tag not in _SECTIONS:
@@ -205,7 +185,7 @@ def _entries(
         if parent is None or parent.tag != section:
             message = f"{element.tag} outside {section}"
             raise MalformedPublication(source, _line(element), message)
-        _refuse_hidden_content(element, source)
+        refuse_hidden_content(element, source)
         entry = _entry(element, kind, source)
         first = lines.setdefault(entry.reference, entry.line)
         if first != entry.line:
@@ -213,62 +193,7 @@ def _entries(
             raise MalformedPublication(source, entry.line, message)
         yield entry
         _free(element)
-    _refuse_other_encoding(root, source)
-
-
-def _refuse_xinclude(element: etree._Element, source: str) -> None:
-    """Refuse an XInclude element: what it includes would not be read, nor should it be."""
-    tag = etree.QName(element)
-    if tag.namespace in _XINCLUDE_NAMESPACES:
-        message = f"the XInclude element {tag.localname} is refused"
-        raise MalformedPublication(source, _line(element), message)
-
-
-def _refuse_other_encoding(root: etree._Element, source: str) -> None:
-    """Refuse a file declared in another encoding than UTF-8, the one the UN publishes in.
-
-    Bytes that are not UTF-8 in a file declared (or assumed) UTF-8 already fail to parse; a
-    file declared ISO-8859-1 would instead be read, and its UTF-8 names turned to mojibake.
-    The parser knows the declared encoding only once the whole file is read.
-    """
-    encoding = root.getroottree().docinfo.encoding or "UTF-8"  # None: none was declared
-    if encoding.replace("-", "").replace("_", "").casefold() != "utf8":
-        message = f"the file is declared in {encoding}; the UN list is published in UTF-8"
-        raise MalformedPublication(source, 1, message)
-
-
-def _refuse_hidden_content(entry: etree._Element, source: str) -> None:
-    """Refuse what the entry's text would silently lose or carry unseen.
-
-    A comment, processing instruction or entity reference inside an element ends the text
-    the parser reads (``RI<!-- -->WON HO`` reads as ``RI``); a control character or
-    non-character would be stored invisibly.
-    """
-    for node in entry.iter():
-        for node_type, kind in _HIDDEN_NODES:
-            if isinstance(node, node_type):
-                parent = node.getparent()
-                inside = str((parent if parent is not None else entry).tag)
-                message = f"{kind} inside {inside}; entries may hold only elements and text"
-                raise MalformedPublication(source, _line(node), message)
-        _refuse_forbidden_characters(node.text, str(node.tag), _line(node), source)
-        if node is not entry:
-            where = f"the text after {node.tag!s}"
-            _refuse_forbidden_characters(node.tail, where, _line(node), source)
-
-
-def _refuse_forbidden_characters(text: str | None, where: str, line: int, source: str) -> None:
-    """Refuse a text holding a forbidden character, on the line the character is on.
-
-    ``line`` is where the text starts, exact for an element's text; a text after an element
-    starts where that element ends, which lxml does not say, so its start is used instead.
-    """
-    found = FORBIDDEN_CHARACTER.search(text or "")
-    if found is None:
-        return
-    line += (text or "")[: found.start()].count("\n")
-    message = f"{where} holds the {describe_character(found.group())}; it is not text"
-    raise MalformedPublication(source, line, message)
+    refuse_other_encoding(root, source)
 
 
 def _free(element: etree._Element) -> None:
