@@ -59,12 +59,15 @@ def listed(
     The list alone cannot say where an item holding the separator ends: ``|A|B|`` is both
     the items A and B and the one item ``A|B``. So the value must also appear whole, as a
     JSON string, in the row's document, where each item is quoted apart: ``literal`` (the
-    value itself by default) is the part of it the document holds.
+    value itself by default) is the part of it the document holds. Containment is tested
+    with ``replace``, which both databases read the same way, case included (SQLite's
+    ``LIKE`` ignores ASCII case, PostgreSQL's does not).
     """
     whole = json.dumps(value if literal is None else literal)
     return (
-        f"{table}.{column} LIKE ? ESCAPE '!' AND {table}.document LIKE ? ESCAPE '!'",
-        [contains(value), substring(whole)],
+        f"replace({table}.{column}, ?, '') <> {table}.{column} "
+        f"AND replace({table}.document, ?, '') <> {table}.document",
+        [f"|{value}|", whole],
     )
 
 
