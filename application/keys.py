@@ -25,6 +25,7 @@ from enum import StrEnum
 from application.ledger import Clock
 from application.tables import Row, Tables
 from domain.errors import InvalidValue, NotFound, RuleViolation
+from domain.text import first_unacceptable
 from domain.values import Actor
 
 TOKEN_PREFIX = "sl_"
@@ -204,7 +205,8 @@ def _role(role: Role | str) -> Role:
 
 def _name(name: str) -> str:
     stripped = name.strip()
-    if not NAME.fullmatch(stripped) or _unencodable(stripped):
+    # The name is recorded with every write the key makes, so it obeys the events' text rule.
+    if not NAME.fullmatch(stripped) or first_unacceptable(stripped) or _unencodable(stripped):
         raise InvalidValue("a key's name is 1 to 100 printable characters, e.g. 'ofac-importer'")
     return stripped
 

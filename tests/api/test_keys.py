@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from application.bootstrap import Services
+from domain.errors import InvalidValue
 from tests.api.payloads import designation, subject
+from tests.support.hostile import body_bytes
 from tests.support.keys import bearer, issue
 
 
@@ -64,3 +67,15 @@ def test_a_key_needs_a_known_role_and_a_name(client: TestClient) -> None:
     ):
         response = client.post("/v1/keys", json=body)
         assert response.status_code == 422, body
+
+
+def test_a_key_name_obeys_the_events_text_rule_however_the_key_is_made(
+    client: TestClient, services: Services
+) -> None:
+    """The name is recorded with every write the key makes: a name that no event may hold
+    would make every one of them refused."""
+    for name in ("N\u0085EL", "non\ufdd0character", "lone\ud800"):
+        with pytest.raises(InvalidValue):
+            services.keys.issue("operator", name, created_by="test")
+        answer = client.post("/v1/keys", content=body_bytes({"role": "operator", "name": name}))
+        assert answer.status_code == 422, answer.text
