@@ -24,12 +24,13 @@ UNACCEPTABLE = re.compile(
 )
 
 ACCEPTABLE_TEXT_PATTERN = (
-    r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF\uFDD0-\uFDEF"
-    r"\uFFFE\uFFFF]*$"
+    r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFDD0-\uFDEF\uFFFE\uFFFF]*$"
 )
-"""The same rule as a regular expression for JSON Schema (``pattern``), written with escapes
-that both ECMA-262 and Python read. It leaves out the non-characters beyond the first plane
-(U+1FFFE, U+1FFFF, ...), which a pattern without Unicode mode cannot name."""
+"""The same rule as a regular expression for JSON Schema (``pattern``), in escapes that
+ECMA-262, Python and Rust's regex engine all read. It cannot name the two kinds of character
+that those engines cannot all express, which the ledger refuses all the same: lone surrogates
+(not text in UTF-8; a client can only send one as a ``\\uD800`` escape) and the
+non-characters beyond the first plane (U+1FFFE, U+1FFFF, ...)."""
 
 REPLACEMENT = "\ufffd"
 """What a derived copy shows in place of a character it cannot hold."""

@@ -15,10 +15,10 @@ from typing import Any
 import schemathesis
 
 RULES = ("/invalid-value", "/idempotency-key-reused", "/unacceptable-text")
-"""The ledger's own rules. ``unacceptable-text`` is stated in the document as every string's
-``pattern``, but data schemathesis generates as valid does not always keep to it (its runs
-here sent control characters in fields with that pattern), so the refusal is told apart by
-its type instead."""
+"""The ledger's own rules. ``unacceptable-text`` is stated in the document as every free-text
+string's ``pattern``, but a pattern cannot name every character the rule refuses (lone
+surrogates, the non-characters beyond the first plane: ``domain.text``), and schemathesis
+may draw one of those as valid data."""
 
 
 @schemathesis.check
