@@ -140,13 +140,6 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     return response
 
 
-async def database_error(request: Request, error: Exception) -> JSONResponse:
-    """A database error raised as itself: ``503`` if it says the database is away."""
-    if is_unavailable(error):
-        return database_unavailable(request, error)
-    return _internal_error(request, error)
-
-
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     """Anything else: ``500``, unless it was raised from a database that is away (a library
     or a dependency may wrap the database's error in one of its own)."""
@@ -192,8 +185,11 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, ledger_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    # The database's own errors are registered by type as well, so that they are answered
+    # inside the middleware (the idempotency claim, the access log see the 503); a handler
+    # for ``Exception`` alone runs outside it.
     for error_type in DATABASE_ERRORS:
-        app.add_exception_handler(error_type, database_error)
+        app.add_exception_handler(error_type, unexpected_error)
     app.add_exception_handler(Exception, unexpected_error)
 
 

@@ -149,16 +149,22 @@ class Reader:
             )
         if known_at is None:
             position = self.reach(wanted, goal=last)
-            return ReadPoint(as_of, "now", self.boundaries.at_or_before(position))
+            return ReadPoint(as_of, "now", self._whole_writes(position, last))
         asked = parse_known_at(known_at)
         if isinstance(asked, int):
             if asked > last:
                 raise InvalidValue(f"known_at position {asked} is past the end of the log ({last})")
             self.reach(max(asked, wanted))
-            return ReadPoint(as_of, known_at, self.boundaries.at_or_before(asked))
+            return ReadPoint(as_of, known_at, self._whole_writes(asked, last))
         reached = self.reach(wanted, goal=last if asked >= self.ledger.clock() else wanted)
         position = min(self.queries.position_known_at(stamp(asked)), reached)
-        return ReadPoint(as_of, iso(asked), self.boundaries.at_or_before(position))
+        return ReadPoint(as_of, iso(asked), self._whole_writes(position, last))
+
+    def _whole_writes(self, position: int, last: int) -> int:
+        """``position``, or the end of the write before if it falls inside one. The end of
+        the log as this read saw it is always the end of a write (a write's events become
+        visible together), so the common read, at the end, asks nothing more."""
+        return position if position >= last else self.boundaries.at_or_before(position)
 
     def pinned(self, point: ReadPoint) -> ReadPoint:
         """The point a cursor carried back, checked against the log as it stands."""
@@ -168,7 +174,7 @@ class Reader:
                 "the cursor is not one this API gave out: its position is past the log"
             )
         self.reach(point.position)
-        return ReadPoint(point.as_of, point.known_at, self.boundaries.at_or_before(point.position))
+        return ReadPoint(point.as_of, point.known_at, self._whole_writes(point.position, last))
 
     def reach(self, needed: int, *, goal: int | None = None) -> int:
         """Make sure the views reflect at least position ``needed``, and try to bring them

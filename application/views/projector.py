@@ -234,7 +234,7 @@ class Projector:
         while time.monotonic() < deadline:
             if self.views.position() >= goal:
                 return True
-            outcome = self.step(goal, timeout=deadline - time.monotonic())
+            outcome = self.step(goal, timeout=max(deadline - time.monotonic(), 0))
             if outcome == NOTHING_LEFT:
                 return True
             if outcome == BUSY:
@@ -244,7 +244,7 @@ class Projector:
     def step(self, until: int | None = None, timeout: float = -1) -> str:
         """Project one batch: ``PROJECTED``, ``NOTHING_LEFT`` (up to ``until``), or ``BUSY``
         (another thread or process holds the views' lock)."""
-        if not self.lock.acquire(timeout=max(timeout, 0) if timeout >= 0 else -1):
+        if not self.lock.acquire(timeout=timeout):
             return BUSY
         try:
             return self._step(until)
