@@ -10,6 +10,11 @@ The library keeps no trace of transactions, so the ledger's recorders add one in
 transaction that stores the events: a row ``(first_position, last_position)`` for each write
 of two or more events (a single event is its own transaction). Logs written before this row
 existed have none, and every position in them counts as a boundary.
+
+One database transaction may hold several writes (a group commit, see
+``application.group_commit``): each write still gets its own row, over its own consecutive
+positions, so a read may stop between two writes of one transaction (the state after the
+first really was, since the second was checked on it) but never inside one.
 """
 
 from __future__ import annotations
@@ -60,6 +65,19 @@ def span(positions: Sequence[int] | None) -> tuple[int, int] | None:
     return max(positions), min(positions)
 
 
+def spans(positions: Sequence[int], sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """The rows to record for consecutive writes of ``sizes`` events each, stored at
+    ``positions`` in order; writes past the positions given were not stored."""
+    rows: list[tuple[int, int]] = []
+    start = 0
+    for size in sizes:
+        recorded = span(positions[start : start + size])
+        if recorded is not None:
+            rows.append(recorded)
+        start += size
+    return rows
+
+
 def boundary(position: int, first_of_next: int | None) -> int:
     """``position`` itself, or the end of the transaction before, if ``position`` falls
     inside the transaction that starts at ``first_of_next``."""
@@ -104,11 +122,11 @@ class MemoryCommits:
         self.lasts: list[int] = []
         self.firsts: list[int] = []
 
-    def record(self, positions: Sequence[int] | None) -> None:
-        recorded = span(positions)
-        if recorded is not None:
-            self.lasts.append(recorded[0])
-            self.firsts.append(recorded[1])
+    def record(self, rows: Sequence[tuple[int, int]]) -> None:
+        """Keep the (last, first) rows of one transaction's writes, in log order."""
+        for last, first in rows:
+            self.lasts.append(last)
+            self.firsts.append(first)
 
     def at_or_before(self, position: int) -> int:
         index = bisect.bisect_right(self.lasts, position)

@@ -1,7 +1,10 @@
 """The sanctions ledger: the ``eventsourcing`` application that records and reads subjects.
 
 Writes go through ``execute``: the command's aggregates are loaded, changed and saved in one
-transaction. When another writer got to the same subject first, the stale save fails on the
+transaction. Writes that arrive together are stored together (``application.group_commit``):
+each is checked on the state the writes before it left, and all that pass are stored in one
+transaction, each with its own transaction boundary, receipt and idempotency claim. When
+another writer (another process) got to the same subject first, the stale save fails on the
 stream's version number; a command that did not pin a version is then simply redone on the
 fresh state (its rules are checked again), so concurrent writers never lose a write.
 """
@@ -9,9 +12,10 @@ fresh state (its rules are checked again), so concurrent writers never lose a wr
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -23,18 +27,19 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
     RecordConflictError,
-    Recording,
+    StoredEvent,
 )
 
 from application.commands import Command, RecordAction, RecordPublication
 from application.errors import PreconditionFailed, WriteConflict
+from application.group_commit import Overlay, Write, WriteQueue
 from application.handlers import Unit, handle, load_subject
 from application.log_positions import log_positions
-from application.recorders import WITHIN_TRANSACTION, hooked_recorder
+from application.recorders import SHARES, Share, ShareRefused, Shares, hooked_recorder
 from application.transcodings import TupleMapper, register_value_transcodings
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
-from domain.text import check_all_text
+from domain.text import UNACCEPTABLE, check_all_text
 from domain.values import Actor, Reference
 
 if TYPE_CHECKING:
@@ -79,6 +84,37 @@ class WriteReceipt:
         return list(dict.fromkeys(e.measure_id for e in self.events if e.measure_id))
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A write that passed its checks in a group: the aggregates it changed, its events in
+    the order they are stored, their stored form, and what its transaction runs for it."""
+
+    write: Write[WriteReceipt]
+    aggregates: list[BaseAggregate[UUID]]
+    events: list[Any]
+    stored: list[StoredEvent]
+    hook: Callable[[Any], None] | None
+
+
+@dataclass
+class Checked:
+    """A group's writes once checked: to store, refused by their own rules, or to check
+    again after the others are stored."""
+
+    staged: list[Staged] = field(default_factory=list)
+    refused: list[tuple[Write[WriteReceipt], Exception]] = field(default_factory=list)
+    later: list[Write[WriteReceipt]] = field(default_factory=list)
+
+    def store(
+        self, stored: Callable[[list[Staged]], list[Write[WriteReceipt]]]
+    ) -> list[Write[WriteReceipt]]:
+        """Answer the refused writes and store the others with ``stored``: the writes to
+        try again."""
+        for write, error in self.refused:
+            write.fail(error)
+        return [*(stored(self.staged) if self.staged else []), *self.later]
+
+
 class Ledger(Application[UUID]):
     name = "SanctionsLedger"
 
@@ -87,6 +123,7 @@ class Ledger(Application[UUID]):
         self.clock = clock
         self.listeners: list[Callable[[WriteReceipt], None]] = []
         """Called after every write, e.g. to wake the projector."""
+        self._writes: WriteQueue[WriteReceipt] = WriteQueue(self._commit_group)
 
     def construct_recorder(self) -> ApplicationRecorder:
         """A recorder that lets a write commit its idempotency claim with its events."""
@@ -108,42 +145,110 @@ class Ledger(Application[UUID]):
 
         With an idempotency ``claim``, the claim is marked committed in the transaction
         that stores the events; a claim an earlier attempt already committed answers with
-        that attempt's receipt and records nothing.
+        that attempt's receipt and records nothing. Returns once the write is committed.
         """
         if claim is not None and claim.recorded is not None:
             return self._located(claim.recorded)
-        items = command.items if isinstance(command, RecordAction) else (command,)
-        pinned = any(getattr(item, "expected_version", None) is not None for item in items)
-        for attempt in range(1, ATTEMPTS + 1):
-            unit = Unit(self.repository, actor, self.clock())
-            for item in items:
-                handle(_with_default_citation(item, command), unit)
+        receipt = self._writes.submit(Write(command, actor, claim))
+        for listener in self.listeners:
+            listener(receipt)
+        return receipt
+
+    def _commit_group(self, writes: list[Write[WriteReceipt]]) -> None:
+        """Answer every write of a group: stored, refused, or given up after meeting other
+        writers again and again."""
+        while writes:
+            writes = self._check_group(writes).store(self._stored)
+
+    def _check_group(self, writes: list[Write[WriteReceipt]]) -> Checked:
+        """Check each write on the state the writes before it in the group left."""
+        overlay = Overlay(self.repository)
+        checked = Checked()
+        for write in writes:
             try:
-                aggregates = unit.aggregates()
-                _check_storable(aggregates)
-                hook = (
-                    {}
-                    if claim is None
-                    else {WITHIN_TRANSACTION: claim.commit_hook(_planned(aggregates))}
-                )
-                recordings = self.save(*aggregates, **hook)
-            except RecordConflictError:
-                if pinned:
-                    raise PreconditionFailed(
-                        "another write reached the subject first; read it again"
-                    ) from None
-                if attempt == ATTEMPTS:
-                    raise WriteConflict(
-                        f"the subject kept changing under this write ({ATTEMPTS} attempts); "
-                        "retry later"
-                    ) from None
-                _back_off(attempt)
+                aggregates = self._checked(write, overlay)
+                if overlay.created_twice(aggregates):
+                    checked.later.append(write)  # After this group, it meets the first one.
+                    continue
+                checked.staged.append(self._staged(write, aggregates))
+            except Exception as error:  # the write's own answer
+                checked.refused.append((write, error))
                 continue
-            receipt = _receipt(recordings)
-            for listener in self.listeners:
-                listener(receipt)
-            return receipt
-        raise AssertionError("unreachable")  # pragma: no cover
+            overlay.keep(aggregates)
+        return checked
+
+    def _stored(self, staged: list[Staged]) -> list[Write[WriteReceipt]]:
+        """Store the writes in one transaction and answer them; the writes to try again."""
+        try:
+            positions = self._store(staged)
+        except ShareRefused as refused:
+            _answer(staged[: refused.index], refused.ids)
+            staged[refused.index].write.fail(refused.error)
+            return [s.write for s in staged[refused.index + 1 :]]
+        except RecordConflictError:
+            return self._after_conflict(staged)
+        _answer(staged, positions)
+        return []
+
+    def _checked(self, write: Write[WriteReceipt], overlay: Overlay) -> list[BaseAggregate[UUID]]:
+        """The aggregates the write changes, checked against every rule."""
+        command = write.command
+        items = command.items if isinstance(command, RecordAction) else (command,)
+        unit = Unit(overlay, write.actor, self.clock())
+        for item in items:
+            handle(_with_default_citation(item, command), unit)
+        return unit.aggregates()
+
+    def _staged(self, write: Write[WriteReceipt], aggregates: list[BaseAggregate[UUID]]) -> Staged:
+        """The write's events taken from its aggregates, which the next write of the group
+        then reads as they stand, and their stored form."""
+        events = [event for aggregate in aggregates for event in aggregate.pending_events]
+        stored = [self._stored_form(event) for event in events]
+        plain = not (self.mapper.compressor or self.mapper.cipher)
+        _check_storable(
+            [(event, s.state if plain else None) for event, s in zip(events, stored, strict=True)]
+        )
+        for aggregate in aggregates:
+            aggregate.collect_events()
+        claim = write.claim
+        hook = None if claim is None else claim.commit_hook(_receipt(events, None))
+        return Staged(write, aggregates, events, stored, hook)
+
+    def _stored_form(self, event: Any) -> StoredEvent:
+        try:
+            return self.mapper.to_stored_event(event)
+        except UnicodeEncodeError:  # A lone surrogate: no UTF-8 holds it.
+            check_all_text(vars(event), event_type(event))
+            raise
+
+    def _store(self, staged: list[Staged]) -> list[int]:
+        """Store the writes in one transaction; their events' positions, in order."""
+        shares = Shares([Share(len(s.stored), s.hook) for s in staged])
+        stored = [event for each in staged for event in each.stored]
+        return list(self.recorder.insert_events(stored, **{SHARES: shares}) or ())
+
+    def _after_conflict(self, staged: list[Staged]) -> list[Write[WriteReceipt]]:
+        """Another writer reached one of the group's streams first. Which write met it is
+        unknown, so each is checked and stored alone, on the fresh state; a write alone is
+        redone a few times, or refused if it pinned the version it expected."""
+        if len(staged) > 1:
+            for each in staged:
+                self._commit_group([each.write])
+            return []
+        write = staged[0].write
+        write.attempts += 1
+        if _pinned(write.command):
+            write.fail(PreconditionFailed("another write reached the subject first; read it again"))
+        elif write.attempts >= ATTEMPTS:
+            write.fail(
+                WriteConflict(
+                    f"the subject kept changing under this write ({ATTEMPTS} attempts); retry later"
+                )
+            )
+        else:
+            _back_off(write.attempts)
+            return [write]
+        return []
 
     # Reading ----------------------------------------------------------------------------
 
@@ -172,12 +277,32 @@ class Ledger(Application[UUID]):
         return self.recorder.max_notification_id() or 0
 
 
-def _check_storable(aggregates: Sequence[BaseAggregate[UUID]]) -> None:
+def _check_storable(events: Sequence[tuple[Any, bytes | None]]) -> None:
     """Refuse any event holding text a store cannot hold, whoever sent it: the API refuses
-    such text at the door, and this catches every other way in (imports, the CLI)."""
-    for aggregate in aggregates:
-        for event in aggregate.pending_events:
+    such text at the door, and this catches every other way in (imports, the CLI).
+
+    Each event comes with its stored JSON, if the store keeps it as plain JSON: that is
+    searched at once, and only an event where something looks wrong is walked field by
+    field, to name the field."""
+    for event, state in events:
+        if state is None or _suspect(state):
             check_all_text(vars(event), event_type(event))
+
+
+ESCAPED_CONTROL = re.compile(r"(?<!\\)(?:\\\\)*\\[ubf]")
+"""A control character as the JSON encoder escapes it (``\u0000``, ``\b``, ``\f``; the
+escapes of tab, line feed and carriage return are allowed), after any escaped backslashes."""
+
+
+def _suspect(state: bytes) -> bool:
+    """Whether a stored JSON state may hold a character the ledger refuses. The encoder
+    escapes every ASCII control but DEL, so ASCII text needs no more than a look for DEL and
+    for an escape; other text is searched whole."""
+    text = state.decode("utf8")
+    if not text.isascii():
+        return bool(UNACCEPTABLE.search(text) or ESCAPED_CONTROL.search(text))
+    escaped = "\\u" in text or "\\b" in text or "\\f" in text
+    return "\x7f" in text or (escaped and ESCAPED_CONTROL.search(text) is not None)
 
 
 def _back_off(attempt: int) -> None:
@@ -201,36 +326,33 @@ def _with_default_citation(item: Command, container: Command | RecordAction) -> 
     return replace(item, citation=citation)
 
 
-def _planned(aggregates: Sequence[BaseAggregate[UUID]]) -> WriteReceipt:
-    """The receipt of a save about to be made: its events, not yet their positions."""
-    events = tuple(
+def _pinned(command: Command | RecordAction) -> bool:
+    items = command.items if isinstance(command, RecordAction) else (command,)
+    return any(getattr(item, "expected_version", None) is not None for item in items)
+
+
+def _answer(staged: Sequence[Staged], positions: Sequence[int]) -> None:
+    """Give each stored write its receipt: its own events at their own positions."""
+    start = 0
+    for each in staged:
+        end = start + len(each.events)
+        each.write.succeed(_receipt(each.events, positions[start:end]))
+        start = end
+
+
+def _receipt(events: Sequence[Any], positions: Sequence[int] | None) -> WriteReceipt:
+    """The receipt of a write's events; without positions, of a save about to be made."""
+    at = list(positions) if positions is not None else [0] * len(events)
+    recorded = tuple(
         RecordedEvent(
             event_id=event.event_id,
             subject_id=event.originator_id,
             version=event.originator_version,
             type=event_type(event),
-            position=0,
+            position=position,
             measure_id=getattr(event, "measure_id", None),
         )
-        for aggregate in aggregates
-        for event in aggregate.pending_events
+        for event, position in zip(events, at, strict=True)
         if isinstance(event, Subject.Event)
     )
-    return WriteReceipt(events, None)
-
-
-def _receipt(recordings: Sequence[Recording[Any]]) -> WriteReceipt:
-    events = tuple(
-        RecordedEvent(
-            event_id=recording.domain_event.event_id,
-            subject_id=recording.domain_event.originator_id,
-            version=recording.domain_event.originator_version,
-            type=event_type(recording.domain_event),
-            position=recording.notification.id,
-            measure_id=getattr(recording.domain_event, "measure_id", None),
-        )
-        for recording in recordings
-        if isinstance(recording.domain_event, Subject.Event)
-    )
-    positions = [recording.notification.id for recording in recordings]
-    return WriteReceipt(events, max(positions) if positions else None)
+    return WriteReceipt(recorded, max(at) if positions and at else None)

@@ -1,4 +1,5 @@
-"""Event recorders that let a write run one more statement in the transaction of its events.
+"""Event recorders that let a write run one more statement in the transaction of its events,
+and let one transaction hold several writes.
 
 The ``eventsourcing`` library stores a save's events in one transaction but offers no way to
 add anything to it. The ledger needs exactly that once: an idempotency claim must be marked
@@ -7,12 +8,23 @@ committed together with the events of its write, or not at all (see
 keyword of ``Application.save``, which the library hands down to the recorder, and run it
 with the transaction's cursor before the events are inserted: if the hook raises, nothing
 is stored; if the insert fails, the hook's change is rolled back with it.
+
+A save may also carry ``Shares`` (the ``shares`` keyword): the writes of a group commit
+(``application.group_commit``), in order, each with its number of events and its own hook.
+Each write's transaction boundary is recorded on its own (``application.commits``), so a
+reader never sees half of one write. The hooks run in order before any event is inserted; a
+hook that refuses its write (raises a ``LedgerError``, such as a lost idempotency claim) ends
+the transaction at the writes before it: those are stored and committed, none after it is,
+and the save then raises ``ShareRefused``. Writes after the refused one may have been
+checked on its effects, so they are not stored here but checked again by the caller. Every
+store behaves so, the in-memory one included, whose hooks cannot be rolled back.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.persistence import (
@@ -29,17 +41,92 @@ from eventsourcing.utils import get_topic
 
 from application import commits
 from application.storage import creation_lock
+from domain.errors import LedgerError
 
 WITHIN_TRANSACTION = "within_transaction"
+SHARES = "shares"
 INSERT_CHUNK = 1000
 Hook = Callable[[Any], None]
 """Called with the transaction's cursor (``None`` in memory, where a lock stands in for it)."""
 
 
-def _run_hook(kwargs: dict[str, Any], cursor: Any) -> None:
-    hook: Hook | None = kwargs.get(WITHIN_TRANSACTION)
-    if hook is not None:
-        hook(cursor)
+@dataclass(frozen=True)
+class Share:
+    """One write's part of a transaction that stores several: its events, in order, and the
+    hook to run for it."""
+
+    size: int
+    hook: Hook | None = None
+
+
+class Shares:
+    """The writes one save stores, and how far the transaction got through them."""
+
+    def __init__(self, shares: Sequence[Share], *, whole: bool = False) -> None:
+        self.shares = tuple(shares)
+        self.whole = whole
+        """A save of one write, whose refusal raises the hook's own error."""
+        self.refused: tuple[int, LedgerError] | None = None
+        self.kept = 0
+        """How many of the save's events the transaction stores: the writes' before the
+        refused one, or all."""
+
+    def run_hooks(self, cursor: Any) -> int:
+        """Run each write's hook in order, up to the first that refuses its write; the number
+        of events to store."""
+        self.refused, self.kept = None, 0
+        for index, share in enumerate(self.shares):
+            if share.hook is not None:
+                try:
+                    share.hook(cursor)
+                except LedgerError as error:
+                    self.refused = (index, error)
+                    break
+            self.kept += share.size
+        return self.kept
+
+    def spans(self, ids: Sequence[int]) -> list[tuple[int, int]]:
+        """The transaction-boundary rows of the stored writes, one for each of two or more
+        events."""
+        sizes = [share.size for share in self.shares]
+        return commits.spans(ids, sizes)
+
+
+class ShareRefused(Exception):
+    """A hook refused its write: the writes before it were stored and committed (their
+    positions in ``ids``), the refused one and those after it were not."""
+
+    def __init__(self, index: int, error: LedgerError, ids: Sequence[int]) -> None:
+        super().__init__(error.detail)
+        self.index = index
+        self.error = error
+        self.ids = tuple(ids)
+
+
+def _with_shares(kwargs: dict[str, Any], count: int) -> dict[str, Any]:
+    """The save's keywords with its writes: those it was given, or the save as one write
+    with its hook."""
+    if kwargs.get(SHARES) is not None:
+        return kwargs
+    return {
+        **kwargs,
+        SHARES: Shares([Share(count, kwargs.get(WITHIN_TRANSACTION))], whole=True),
+    }
+
+
+def _shares_of(kwargs: dict[str, Any]) -> Shares:
+    shares: Shares = kwargs[SHARES]
+    return shares
+
+
+def _raise_refusal(kwargs: dict[str, Any], ids: Sequence[int] | None) -> None:
+    """After the commit: tell the caller which write was refused, if one was."""
+    shares = _shares_of(kwargs)
+    if shares.refused is None:
+        return
+    if shares.whole:
+        raise shares.refused[1]
+    raise ShareRefused(*shares.refused, ids or ())
 
 
 PROGRESS = "insert_progress"
@@ -69,14 +156,21 @@ class SQLiteHookedRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), commits.SQLITE_DDL]
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        kwargs = _with_shares(kwargs, len(stored_events))
+        ids = super().insert_events(stored_events, **kwargs)
+        _raise_refusal(kwargs, ids)
+        return ids
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        _run_hook(kwargs, c)
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        recorded = commits.span(ids)
-        if recorded is not None:
-            c.execute(commits.SQLITE_INSERT, recorded)
+        shares = _shares_of(kwargs)
+        kept = shares.run_hooks(c)
+        ids = super()._insert_events(c, stored_events[:kept], **kwargs) or []
+        c.executemany(commits.SQLITE_INSERT, shares.spans(ids))
         return ids
 
 
@@ -107,6 +201,7 @@ class PostgresHookedRecorder(PostgresApplicationRecorder):
         it failed before its commit was sent (a connection the restarted server had closed,
         a pool that had none to give); otherwise the error goes up, to answer ``503``.
         """
+        kwargs = _with_shares(kwargs, len(stored_events))
         for attempt in range(1, INSERT_ATTEMPTS + 1):
             progress = _Progress()
             try:
@@ -118,26 +213,29 @@ class PostgresHookedRecorder(PostgresApplicationRecorder):
                     raise
                 time.sleep(INSERT_RETRY_WAIT * attempt)
             else:
+                _raise_refusal(kwargs, ids)
                 return ids
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        if kwargs.get(WITHIN_TRANSACTION) is not None and self.datastore.enable_db_functions:
-            raise RuntimeError("POSTGRES_ENABLE_DB_FUNCTIONS skips the hook; do not set it")
-        _run_hook(kwargs, curs)
+        if self.datastore.enable_db_functions:
+            raise RuntimeError("POSTGRES_ENABLE_DB_FUNCTIONS skips the hooks; do not set it")
+        _shares_of(kwargs).run_hooks(curs)
         super()._insert_events(curs, stored_events, **kwargs)
 
     def _insert_stored_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **_: Any
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         """Insert in chunks: the library sends all of a save's events as one array parameter
         of one statement, and in pipeline mode a save of some 16,000 events or more never
         returns (the server and the client each wait for the other). A publication's import
-        saves tens of thousands of events in one transaction."""
+        saves tens of thousands of events in one transaction. Only the events of the writes
+        whose hooks passed are inserted (see ``Shares``)."""
         self._lock_table(curs)
         self._notify_channel(curs)
+        stored_events = stored_events[: _shares_of(kwargs).kept]
         chunks = [
             (
                 [
@@ -165,10 +263,10 @@ class PostgresHookedRecorder(PostgresApplicationRecorder):
                 ids.extend(row["notification_id"] for row in curs.fetchall())
             if not curs.nextset():
                 break
-        recorded = commits.span(ids)
-        if recorded is not None:
+        spans = _shares_of(kwargs).spans(ids)
+        if spans:
             # Still inside the events' transaction (the library commits after this step).
-            curs.execute(self.insert_commit_statement, recorded)
+            curs.executemany(self.insert_commit_statement, spans)
         _committing(kwargs)
         return ids
 
@@ -182,14 +280,23 @@ class MemoryHookedRecorder(POPOApplicationRecorder):
         super().__init__()
         self.commits = commits.MemoryCommits()
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        kwargs = _with_shares(kwargs, len(stored_events))
+        ids = super().insert_events(stored_events, **kwargs)
+        _raise_refusal(kwargs, ids)
+        return ids
+
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         with self._database_lock:
             self._assert_uniqueness(stored_events, **kwargs)
-            _run_hook(kwargs, None)
-            ids = super()._insert_events(stored_events, **kwargs)
-            self.commits.record(ids)
+            shares = _shares_of(kwargs)
+            kept = shares.run_hooks(None)
+            ids = super()._insert_events(stored_events[:kept], **kwargs) or []
+            self.commits.record(shares.spans(ids))
             return ids
 
 

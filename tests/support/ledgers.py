@@ -36,3 +36,11 @@ class RecordingLedger(Ledger):
         for aggregate in objs:
             self.saved[(aggregate.id, aggregate.version)] = copy.deepcopy(aggregate)
         return recordings
+
+    def _store(self, staged: list[Any]) -> list[int]:
+        """The writes of a group commit, stored together."""
+        positions = super()._store(staged)
+        for write in staged:
+            for aggregate in write.aggregates:
+                self.saved[(aggregate.id, aggregate.version)] = copy.deepcopy(aggregate)
+        return positions

@@ -1,0 +1,173 @@
+"""Group commit: writes that arrive together are checked one by one and stored in one
+transaction.
+
+Every durable commit costs a flush to disk (SQLite's ``synchronous=FULL``) or a round trip to
+a server that flushes (PostgreSQL), whatever the number of events it holds; concurrent
+writers that each commit alone spend most of their time waiting for those flushes. Here
+writers queue instead. The first writer to find no group running becomes the leader: it takes
+every write queued so far (at most ``MAX_GROUP``), and the ledger checks each of them on the
+state the writes before it in the group left (``Overlay``), then stores all that passed in
+one transaction. Writers that arrive meanwhile queue for the next group, whose leader is the
+first of them. A write is answered only once its transaction has committed; a write refused
+by its own rules gets its own error and takes nothing from the others.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import Repository
+from eventsourcing.domain import BaseAggregate
+
+if TYPE_CHECKING:
+    from application.commands import Command, RecordAction
+    from application.idempotency import Claim
+    from domain.values import Actor
+
+MAX_GROUP = 64
+"""The most writes one transaction stores: enough to take a full queue of concurrent
+writers, few enough that the first of them does not wait long for the last to be checked."""
+GATHER_SECONDS = 0.002
+"""The longest a leader waits for the writers of the group before to write again."""
+
+Result = TypeVar("Result")
+
+
+@dataclass(eq=False)
+class Write(Generic[Result]):
+    """One caller's write, waiting for its group's transaction."""
+
+    command: Command | RecordAction
+    actor: Actor
+    claim: Claim | None
+    attempts: int = 0
+    """How many times the write met another writer on the same stream and was checked again."""
+    result: Result | None = None
+    error: BaseException | None = None
+    leads: bool = False
+    """Set when the write's caller is to lead the next group."""
+    finished: bool = False
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def succeed(self, result: Result) -> None:
+        self.result, self.finished = result, True
+
+    def fail(self, error: BaseException) -> None:
+        self.error, self.finished = error, True
+
+
+class WriteQueue(Generic[Result]):
+    """The leader/follower queue: one group is checked and stored at a time, by one of the
+    writers waiting for it, while the next group gathers."""
+
+    def __init__(
+        self, commit_group: Callable[[list[Write[Result]]], None], max_group: int = MAX_GROUP
+    ) -> None:
+        self.commit_group = commit_group
+        """Finishes every write it is given: with a result or an error."""
+        self.max_group = max_group
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._queue: list[Write[Result]] = []
+        self._leading = False
+        self._last_size = 1
+
+    def submit(self, write: Write[Result]) -> Result:
+        """Queue the write and return its result once its group committed, or raise its
+        error."""
+        with self._lock:
+            self._queue.append(write)
+            if not self._leading:
+                self._leading = write.leads = True
+            self._arrived.notify()
+        while not write.finished:
+            if write.leads:
+                write.leads = False
+                self._lead()
+            else:
+                write.wake.wait()
+                write.wake.clear()
+        if write.error is not None:
+            raise write.error
+        assert write.result is not None
+        return write.result
+
+    def _lead(self) -> None:
+        """Commit one group, then hand the lead to the first writer still queued."""
+        with self._lock:
+            self._gather()
+            group = self._queue[: self.max_group]
+            del self._queue[: self.max_group]
+            self._last_size = len(group)
+        try:
+            self.commit_group(group)
+        except BaseException as error:  # each waiting writer gets it
+            for write in group:
+                if not write.finished:
+                    write.fail(error)
+        finally:
+            for write in group:
+                if not write.finished:  # pragma: no cover - commit_group finishes each
+                    write.fail(RuntimeError("the write's group ended without an answer"))
+            with self._lock:
+                if self._queue:
+                    self._queue[0].leads = True
+                    self._queue[0].wake.set()
+                else:
+                    self._leading = False
+            for write in group:
+                write.wake.set()
+
+    def _gather(self) -> None:
+        """Wait a moment for as many writers as the last group had. Its writers were all
+        answered at once and most are about to write again; the first of them back would
+        otherwise commit alone while the others queue behind it."""
+        wanted = min(self._last_size, self.max_group)
+        deadline = time.monotonic() + GATHER_SECONDS
+        while len(self._queue) < wanted:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._arrived.wait(left)
+
+
+class Overlay(Repository[UUID]):
+    """The aggregates of one group as the writes checked so far left them.
+
+    A write reads a copy (``get``), so that a write refused half way through leaves nothing
+    behind; once it passes, its aggregates become what the next write reads (``keep``).
+    Anything the group has not touched is read from the store.
+    """
+
+    def __init__(self, store: Repository[UUID]) -> None:
+        super().__init__(store.event_store, snapshot_store=store.snapshot_store)
+        self.store = store
+        self.latest: dict[UUID, BaseAggregate[UUID]] = {}
+        """Aggregates as the group's writes left them; never changed once here, only
+        replaced."""
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
+        kept = self.latest.get(aggregate_id)
+        if kept is None or version is not None:
+            return self.store.get(aggregate_id, version=version, **kwargs)
+        return deepcopy(kept)  # Nothing pending: each write's events were taken from it.
+
+    def created_twice(self, aggregates: Sequence[BaseAggregate[UUID]]) -> bool:
+        """Whether a write creates an aggregate an earlier write of the group created or
+        read: the two would meet on its first version."""
+        return any(
+            aggregate.id in self.latest and aggregate.version == len(aggregate.pending_events)
+            for aggregate in aggregates
+        )
+
+    def keep(self, aggregates: Sequence[BaseAggregate[UUID]]) -> None:
+        """What the next writes of the group read: a write's aggregates once its events were
+        taken from them."""
+        for aggregate in aggregates:
+            self.latest[aggregate.id] = aggregate
