@@ -1,7 +1,12 @@
-"""Dependencies the routers ask for by type: the running services and who is asking."""
+"""Dependencies the routers ask for by type: the running services and who is asking.
+
+They are all coroutines that do no blocking work: FastAPI runs a plain function dependency
+in a worker thread, a hop per dependency per request. A request's blocking work happens in
+one worker-thread call, made by its endpoint (``Writer.record`` for writes)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -9,25 +14,26 @@ from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
 from api.auth import REALM, PrincipalDep
-from api.idempotency import ClaimDep
+from api.blocking import blocking
+from api.idempotency import IdempotentRequestDep, claim
 from application.bootstrap import Services
 from application.commands import Command, RecordAction
-from application.idempotency import Claim
+from application.idempotency import IdempotentRequest
 from application.ledger import Ledger, WriteReceipt
 from domain.values import Actor
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services = request.app.state.services
     assert isinstance(services, Services)
     return services
 
 
-def get_ledger(services: Annotated[Services, Depends(get_services)]) -> Ledger:
+async def get_ledger(services: Annotated[Services, Depends(get_services)]) -> Ledger:
     return services.ledger
 
 
-def get_actor(principal: PrincipalDep) -> Actor:
+async def get_actor(principal: PrincipalDep) -> Actor:
     """Who records a write: the caller's API key, by its id and name."""
     if principal.key is None:
         raise HTTPException(401, "writes need an API key", {"WWW-Authenticate": REALM})
@@ -39,20 +45,35 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
+Order = Callable[[], Command | RecordAction]
+
+
 @dataclass(frozen=True)
 class Writer:
     """The ledger's write door for one request: its caller, and its Idempotency-Key."""
 
+    request: Request
     ledger: Ledger
     actor: Actor
-    claim: Claim | None
+    attempt: IdempotentRequest | None
 
-    def execute(self, command: Command | RecordAction) -> WriteReceipt:
-        return self.ledger.execute(command, self.actor, self.claim)
+    def execute(self, order: Order) -> WriteReceipt:
+        """Claim the Idempotency-Key (or answer with the response kept for it), make the
+        command and record it: blocking, all of it."""
+        taken = claim(self.request, self.attempt)
+        return self.ledger.execute(order(), self.actor, taken)
+
+    async def record(self, order: Order) -> WriteReceipt:
+        """``execute`` in a worker thread: the write's one hop off the event loop. The
+        command is made there too, after the claim, so that a refusal in making it is kept
+        for repeats like any other refusal."""
+        return await blocking(self.execute, order)
 
 
-def get_writer(ledger: LedgerDep, actor: ActorDep, claim: ClaimDep) -> Writer:
-    return Writer(ledger, actor, claim)
+async def get_writer(
+    request: Request, ledger: LedgerDep, actor: ActorDep, attempt: IdempotentRequestDep
+) -> Writer:
+    return Writer(request, ledger, actor, attempt)
 
 
 WriterDep = Annotated[Writer, Depends(get_writer)]

@@ -32,10 +32,10 @@ from typing import Annotated, Any, ClassVar
 
 import structlog
 from fastapi import Depends, FastAPI, Header, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 
 from api.auth import PrincipalDep
+from api.blocking import blocking
 from api.errors import ledger_error
 from application.bootstrap import Services
 from application.errors import WriteConflict
@@ -69,23 +69,42 @@ class Replay(Exception):
         self.stored = stored
 
 
-async def idempotency_claim(
+async def idempotency_request(
     request: Request, principal: PrincipalDep, idempotency_key: IdempotencyKeyHeader = None
-) -> Claim | None:
-    """Claim the request's Idempotency-Key, or answer with the response kept for it."""
+) -> IdempotentRequest | None:
+    """The request's Idempotency-Key as the claim it will take, if it sent one."""
     if idempotency_key is None or principal.key is None:
         return None
     key = _unquoted(idempotency_key)
+    return IdempotentRequest(principal.key.id, key, fingerprint(request, await request.body()))
+
+
+def claim(request: Request, attempt: IdempotentRequest | None) -> Claim | None:
+    """Claim the request's Idempotency-Key, or answer with the response kept for it.
+    Blocking: a write calls it in the worker-thread call that records the write."""
+    if attempt is None:
+        return None
     services: Services = request.app.state.services
-    attempt = IdempotentRequest(principal.key.id, key, fingerprint(request, await request.body()))
-    outcome = await run_in_threadpool(services.idempotency.begin, attempt)
+    outcome = services.idempotency.begin(attempt)
     if isinstance(outcome, StoredResponse):
         raise Replay(outcome)
     request.state.idempotency_claim = outcome
     return outcome
 
 
+async def idempotency_claim(
+    request: Request, attempt: Annotated[IdempotentRequest | None, Depends(idempotency_request)]
+) -> Claim | None:
+    """The claim taken before the endpoint runs, for endpoints that record nothing in the
+    ledger's log (the keys)."""
+    if attempt is None:
+        return None
+    return await blocking(claim, request, attempt)
+
+
 ClaimDep = Annotated[Claim | None, Depends(idempotency_claim)]
+IdempotentRequestDep = Annotated[IdempotentRequest | None, Depends(idempotency_request)]
+"""The claim a write takes in its own worker-thread call (``api.deps.Writer``)."""
 
 
 def fingerprint(request: Request, body: bytes) -> str:
@@ -140,7 +159,7 @@ class IdempotentRoute(APIRoute):
         headers = {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
         stored = StoredResponse(response.status_code, headers, self.kept_body(bytes(response.body)))
         services: Services = request.app.state.services
-        await run_in_threadpool(services.idempotency.finish, claim, stored)
+        await blocking(services.idempotency.finish, claim, stored)
 
     def kept_body(self, body: bytes) -> bytes:
         """The body as kept for repeats."""
@@ -172,7 +191,7 @@ async def _release(request: Request, claim: Claim | None) -> None:
         return
     services: Services = request.app.state.services
     try:
-        await run_in_threadpool(services.idempotency.release, claim)
+        await blocking(services.idempotency.release, claim)
     except Exception as error:
         if not is_unavailable(error):
             raise

@@ -41,7 +41,7 @@ IfMatchHeader = Annotated[
 ]
 
 
-def expected_version(if_match: IfMatchHeader = None) -> int | None:
+async def expected_version(if_match: IfMatchHeader = None) -> int | None:
     """The subject version the write must find, or ``None`` when any version will do."""
     if if_match is None:
         return None

@@ -1,13 +1,17 @@
-"""The query parameters every read shares: the read point in both times, and paging."""
+"""The query parameters every read shares: the read point in both times, and paging.
+
+The dependencies here only take the parameters apart, on the event loop: what they ask is
+resolved against the database by the endpoint, in the one worker-thread call that does all
+of the request's blocking work (``ReadAsked.resolve``, ``ListAsked.resolve``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
-from api.deps import ServicesDep
 from api.schemas.common import Moment
 from application.reading import Reader, ReadPoint, decode_cursor
 from application.settings import Settings
@@ -42,8 +46,12 @@ Cursor = Annotated[
 Limit = Annotated[int | None, Query(ge=1, description="Page size; default 100, at most 1000")]
 
 
-def get_reader(services: ServicesDep) -> Reader:
-    return services.reader
+async def get_reader(request: Request) -> Reader:
+    """The reader, straight from the app's services rather than through ``ServicesDep``:
+    FastAPI's resolving of each dependency costs the event loop more than this lookup."""
+    reader = request.app.state.services.reader
+    assert isinstance(reader, Reader)
+    return reader
 
 
 ReaderDep = Annotated[Reader, Depends(get_reader)]
@@ -64,30 +72,55 @@ def page_size(settings: Settings, limit: int | None) -> int:
     return size
 
 
-def list_request(
-    services: ServicesDep,
+@dataclass(frozen=True)
+class ReadAsked:
+    """The read point a request asked for, not yet resolved against the log."""
+
+    as_of: datetime | None
+    known_at: str | None
+    min_position: int | None
+
+    def resolve(self, reader: Reader) -> ReadPoint:
+        """Blocking: call it in the request's worker-thread call."""
+        return reader.point(self.as_of, self.known_at, self.min_position)
+
+
+@dataclass(frozen=True)
+class ListAsked:
+    """A list read as asked: its point, or the cursor that pinned one, and the page size."""
+
+    point: ReadAsked
+    cursor: str | None
+    limit: int
+
+    def resolve(self, reader: Reader) -> ListRequest:
+        """Blocking: call it in the request's worker-thread call."""
+        if self.cursor is not None:
+            after, point = decode_cursor(self.cursor)
+            return ListRequest(reader.pinned(point), after, self.limit)
+        return ListRequest(self.point.resolve(reader), None, self.limit)
+
+
+async def list_request(
+    request: Request,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     min_position: MinPosition = None,
     cursor: Cursor = None,
     limit: Limit = None,
-) -> ListRequest:
+) -> ListAsked:
     """A list read: its point, or the point its cursor pinned, and the page wanted."""
-    size = page_size(services.settings, limit)
-    if cursor is not None:
-        after, point = decode_cursor(cursor)
-        return ListRequest(services.reader.pinned(point), after, size)
-    return ListRequest(services.reader.point(as_of, known_at, min_position), None, size)
+    size = page_size(request.app.state.services.settings, limit)
+    return ListAsked(ReadAsked(as_of, known_at, min_position), cursor, size)
 
 
-def read_point(
-    reader: ReaderDep,
+async def read_point(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     min_position: MinPosition = None,
-) -> ReadPoint:
-    return reader.point(as_of, known_at, min_position)
+) -> ReadAsked:
+    return ReadAsked(as_of, known_at, min_position)
 
 
-ListRequestDep = Annotated[ListRequest, Depends(list_request)]
-ReadPointDep = Annotated[ReadPoint, Depends(read_point)]
+ListRequestDep = Annotated[ListAsked, Depends(list_request)]
+ReadPointDep = Annotated[ReadAsked, Depends(read_point)]

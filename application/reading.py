@@ -21,7 +21,9 @@ from application.changes import changes
 from application.commits import Boundaries
 from application.documents import history_documents, iso, subject_document
 from application.ledger import Ledger
+from application.log_ends import log_ends
 from application.log_positions import LogPositions
+from application.subject_views import SubjectViews
 from application.views.projector import ProjectionFailed, Projector
 from application.views.queries import MeasureFilter, SubjectFilter, ViewQueries
 from application.views.rows import stamp
@@ -84,6 +86,16 @@ class Page:
     point: ReadPoint
 
 
+@dataclass(frozen=True)
+class TextPage:
+    """A page whose items are JSON texts, as the views store them: an answer can pass them
+    on without decoding and encoding each again."""
+
+    items: list[str]
+    next_cursor: str | None
+    point: ReadPoint
+
+
 def parse_known_at(text: str) -> datetime | int:
     """``position:N`` or an ISO timestamp (UTC unless it names its zone)."""
     if text.startswith(POSITION_PREFIX):
@@ -125,6 +137,8 @@ class Reader:
         self.boundaries = boundaries
         self.keeps_views = keeps_views
         self.wait_seconds = wait_seconds
+        self.ends = log_ends(ledger.recorder, views)
+        self.subject_views = SubjectViews(views)
 
     # Read points ---------------------------------------------------------------------------
 
@@ -140,7 +154,7 @@ class Reader:
         the read never waits for events recorded after it began, nor longer than the
         configured wait."""
         as_of = as_of or self.ledger.clock()
-        last = self.ledger.last_position()
+        last, reached = self.ends.read()
         wanted = min_position or 0
         if wanted > last:
             raise InvalidValue(
@@ -148,15 +162,17 @@ class Reader:
                 "answered with that position"
             )
         if known_at is None:
-            position = self.reach(wanted, goal=last)
+            position = self.reach(wanted, goal=last, current=reached)
             return ReadPoint(as_of, "now", self._whole_writes(position, last))
         asked = parse_known_at(known_at)
         if isinstance(asked, int):
             if asked > last:
                 raise InvalidValue(f"known_at position {asked} is past the end of the log ({last})")
-            self.reach(max(asked, wanted))
+            self.reach(max(asked, wanted), current=reached)
             return ReadPoint(as_of, known_at, self._whole_writes(asked, last))
-        reached = self.reach(wanted, goal=last if asked >= self.ledger.clock() else wanted)
+        reached = self.reach(
+            wanted, goal=last if asked >= self.ledger.clock() else wanted, current=reached
+        )
         position = min(self.queries.position_known_at(stamp(asked)), reached)
         return ReadPoint(as_of, iso(asked), self._whole_writes(position, last))
 
@@ -168,20 +184,22 @@ class Reader:
 
     def pinned(self, point: ReadPoint) -> ReadPoint:
         """The point a cursor carried back, checked against the log as it stands."""
-        last = self.ledger.last_position()
+        last, reached = self.ends.read()
         if point.position > last:
             raise InvalidValue(
                 "the cursor is not one this API gave out: its position is past the log"
             )
-        self.reach(point.position)
+        self.reach(point.position, current=reached)
         return ReadPoint(point.as_of, point.known_at, self._whole_writes(point.position, last))
 
-    def reach(self, needed: int, *, goal: int | None = None) -> int:
+    def reach(self, needed: int, *, goal: int | None = None, current: int | None = None) -> int:
         """Make sure the views reflect at least position ``needed``, and try to bring them
         to ``goal`` (the log as it stood when the read began) within the read's wait.
-        Answers the views' position; ``ViewsBehind`` if ``needed`` could not be reached."""
+        Answers the views' position; ``ViewsBehind`` if ``needed`` could not be reached.
+        ``current`` is the views' position if the caller read it with the log's end."""
         goal = max(needed, goal or 0)
-        current = self.views.position()
+        if current is None:
+            current = self.views.position()
         if current >= goal:
             return current
         deadline = time.monotonic() + self.wait_seconds
@@ -244,11 +262,33 @@ class Reader:
             item["measures"] = measures[item["subject_id"]]
         return Page(items, _next(items, "subject_id", limit, point), point)
 
+    def measure_texts(
+        self, point: ReadPoint, only: MeasureFilter, after: str | None, limit: int
+    ) -> TextPage:
+        """``measures``, its items as the views store them (the same documents)."""
+        rows = self.queries.measure_texts(stamp(point.as_of), point.position, only, after, limit)
+        return TextPage([text for _, text in rows], _next_key(rows, limit, point), point)
+
+    def subject_texts(
+        self, point: ReadPoint, only: SubjectFilter, after: str | None, limit: int
+    ) -> TextPage:
+        """``subjects``, its items assembled from the views' stored documents."""
+        as_of = stamp(point.as_of)
+        rows = self.queries.subject_texts(as_of, point.position, only, after, limit)
+        measures = self.queries.measure_texts_of([key for key, _ in rows], as_of, point.position)
+        items = [with_measures(text, measures[key]) for key, text in rows]
+        return TextPage(items, _next_key(rows, limit, point), point)
+
     # One subject ---------------------------------------------------------------------------
 
     def subject(self, subject_id: UUID, point: ReadPoint) -> tuple[dict[str, Any], int]:
         """The subject as known at the point's position, read at its effective time; with
-        the version that answered."""
+        the version that answered. Composed from the views' rows, which the point's
+        position never runs ahead of; replayed from the log where they cannot tell."""
+        composed = self.subject_views.document(subject_id, point.as_of, point.position)
+        if composed is not None:
+            document, version = composed
+            return {**document, **point.describe()}, version
         positions = self.positions.of(subject_id)
         known = [version for version, position in positions.items() if position <= point.position]
         if not known:
@@ -259,6 +299,24 @@ class Reader:
             raise SubjectNotFound(f"no subject has the id {subject_id}")
         subject = self.ledger.subject(subject_id, max(known))
         return {**subject_document(subject, point.as_of), **point.describe()}, subject.version
+
+    def subject_now(
+        self, subject_id: UUID, as_of: datetime | None, min_position: int | None = None
+    ) -> tuple[dict[str, Any], int] | None:
+        """The most common read, the subject at "now", in one transaction of the views:
+        where they have reached the end of the log (no projecting, no waiting) and their
+        rows can tell, ``subject`` at ``point(as_of, None, min_position)``; else ``None``,
+        and the caller takes the general way."""
+        as_of = as_of or self.ledger.clock()
+        with self.views.transaction(commit=False) as cursor:
+            last, reached = self.ends.read_in(cursor)
+            if reached < last or (min_position or 0) > last:
+                return None
+            composed = self.subject_views.document_in(cursor, subject_id, as_of, last)
+        if composed is None:
+            return None
+        document, version = composed
+        return {**document, **ReadPoint(as_of, "now", last).describe()}, version
 
     def history(self, subject_id: UUID) -> dict[str, Any]:
         subject = self.ledger.subject(subject_id)
@@ -290,6 +348,17 @@ def decode_cursor(cursor: str) -> tuple[str, ReadPoint]:
         raise InvalidValue(f"cursor {cursor!r} is not one this API gave out")
     check_text(after, "the cursor")
     return after, point
+
+
+def with_measures(document: str, measures: list[str]) -> str:
+    """A stored subject document (a JSON object) with its measures added as ``measures``."""
+    if not document.endswith("}"):
+        raise ValueError("a stored document is a JSON object")
+    return f'{document[:-1]},"measures":[{",".join(measures)}]}}'
+
+
+def _next_key(rows: list[tuple[str, str]], limit: int, point: ReadPoint) -> str | None:
+    return encode_cursor(rows[-1][0], point) if len(rows) == limit else None
 
 
 def _next(items: list[dict[str, Any]], key: str, limit: int, point: ReadPoint) -> str | None:

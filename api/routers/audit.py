@@ -1,19 +1,25 @@
-"""For auditors: what changed between two points, and the raw log."""
+"""For auditors: what changed between two points, and the raw log.
+
+Each endpoint does its blocking work in one worker-thread call and writes its JSON itself
+(``api.json_answers``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.auth import AUDIT, READ
+from api.blocking import blocking
 from api.deps import ServicesDep
 from api.errors import PROBLEM_RESPONSES
+from api.json_answers import documented, json_answer
 from api.reading import AsOf, Cursor, KnownAt, Limit, ReaderDep, page_size
 from api.schemas.reads import ChangePage, EventPage
 from application.changes import delta_cursor, read_delta_cursor
 from application.event_log import read_log
-from application.reading import ReadPoint
+from application.reading import Reader, ReadPoint
 from domain.errors import InvalidValue
 
 router = APIRouter(tags=["audit"])
@@ -26,8 +32,8 @@ RecordedTime = Annotated[
 @router.get(
     "/v1/changes",
     dependencies=[READ],
-    response_model=ChangePage,
-    responses=PROBLEM_RESPONSES,
+    response_model=None,
+    responses={**documented(ChangePage), **PROBLEM_RESPONSES},
     summary="What changed between two recorded times, or between two effective dates",
     description=(
         "With since/until (recorded times): the ledger's list as it stood at since compared "
@@ -36,7 +42,7 @@ RecordedTime = Annotated[
         "force between the two dates, as known at known_at."
     ),
 )
-def list_changes(
+async def list_changes(
     services: ServicesDep,
     reader: ReaderDep,
     since: RecordedTime = None,
@@ -46,23 +52,44 @@ def list_changes(
     known_at: KnownAt = None,
     cursor: Cursor = None,
     limit: Limit = None,
-) -> dict[str, Any]:
+) -> Response:
     size = page_size(services.settings, limit)
+    if cursor is None and effective_since is None and effective_until is None:
+        if since is None:
+            raise InvalidValue(
+                "give since (and optionally until), or effective_since/effective_until"
+            )
+    elif cursor is None and (since is not None or until is not None):
+        raise InvalidValue("give either since/until or effective_since/effective_until")
+
+    def read() -> dict[str, Any]:
+        return _changes(
+            reader, since, until, effective_since, effective_until, known_at, cursor, size
+        )
+
+    return json_answer(await blocking(read))
+
+
+def _changes(
+    reader: Reader,
+    since: str | None,
+    until: str | None,
+    effective_since: datetime | None,
+    effective_until: datetime | None,
+    known_at: str | None,
+    cursor: str | None,
+    size: int,
+) -> dict[str, Any]:
+    """The delta asked for, the request's blocking part."""
     if cursor is not None:
         after, first_state, second_state = read_delta_cursor(cursor)
         first = reader.pinned(ReadPoint.described(first_state))
         second = reader.pinned(ReadPoint.described(second_state))
     elif effective_since is not None or effective_until is not None:
-        if since is not None or until is not None:
-            raise InvalidValue("give either since/until or effective_since/effective_until")
         first = reader.point(effective_since, known_at)
         second = ReadPoint(effective_until or reader.ledger.clock(), first.known_at, first.position)
         after = ""
     else:
-        if since is None:
-            raise InvalidValue(
-                "give since (and optionally until), or effective_since/effective_until"
-            )
         first, second, after = reader.recorded_point(since), reader.recorded_point(until), ""
     items = reader.delta(first, second, after, size)
     next_cursor = (
@@ -81,16 +108,25 @@ def list_changes(
 @router.get(
     "/v1/events",
     dependencies=[AUDIT],
-    response_model=EventPage,
-    responses=PROBLEM_RESPONSES,
+    response_model=None,
+    responses={**documented(EventPage), **PROBLEM_RESPONSES},
     summary="The raw log in order, for replication and independent audit",
 )
-def list_events(
+async def list_events(
     services: ServicesDep,
     after: Annotated[
         int, Query(ge=0, le=2**63 - 1, description="Continue after this position")
     ] = 0,
     limit: Limit = None,
-) -> dict[str, Any]:
-    items, next_after = read_log(services.ledger, after, page_size(services.settings, limit))
-    return {"items": items, "next_after": next_after, "position": services.ledger.last_position()}
+) -> Response:
+    size = page_size(services.settings, limit)
+
+    def read() -> dict[str, Any]:
+        items, next_after = read_log(services.ledger, after, size)
+        return {
+            "items": items,
+            "next_after": next_after,
+            "position": services.ledger.last_position(),
+        }
+
+    return json_answer(await blocking(read))

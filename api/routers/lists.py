@@ -1,16 +1,21 @@
-"""Lists as of any point in both times: measures in force, and subjects."""
+"""Lists as of any point in both times: measures in force, and subjects.
+
+Each endpoint resolves its read point and reads its page in one worker-thread call, and
+answers with the views' stored documents as they are (``api.json_answers``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import READ
+from api.blocking import blocking
 from api.errors import PROBLEM_RESPONSES
-from api.reading import ListRequestDep, ReaderDep
+from api.json_answers import documented, page_answer
+from api.reading import ListRequestDep, get_reader
 from api.schemas.reads import MeasurePage, SubjectPage
-from application.reading import Page
+from application.reading import TextPage
 from application.views.queries import MeasureFilter, SubjectFilter
 from domain.values import Authority, MeasureKind, SubjectKind
 
@@ -18,42 +23,45 @@ router = APIRouter(tags=["reading"], dependencies=[READ])
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
-def _page(page: Page) -> dict[str, Any]:
-    return {"items": page.items, "next_cursor": page.next_cursor, **page.point.describe()}
-
-
 @router.get(
     "/v1/measures",
-    response_model=MeasurePage,
-    responses=PROBLEM_RESPONSES,
+    response_model=None,
+    responses={**documented(MeasurePage), **PROBLEM_RESPONSES},
     summary="The measures in force at as_of, as known at known_at: the list as of a date",
 )
-def list_measures(
-    reader: ReaderDep,
-    request: ListRequestDep,
+async def list_measures(
+    request: Request,
+    asked: ListRequestDep,
     authority: Authority | None = None,
     program: Text = None,
     kind: MeasureKind | None = None,
     subject_kind: SubjectKind | None = None,
-) -> dict[str, Any]:
+) -> Response:
     only = MeasureFilter(
         authority=None if authority is None else authority.value,
         program=program,
         kind=None if kind is None else kind.value,
         subject_kind=None if subject_kind is None else subject_kind.value,
     )
-    return _page(reader.measures(request.point, only, request.after, request.limit))
+
+    reader = await get_reader(request)
+
+    def read() -> TextPage:
+        page = asked.resolve(reader)
+        return reader.measure_texts(page.point, only, page.after, page.limit)
+
+    return page_answer(await blocking(read))
 
 
 @router.get(
     "/v1/subjects",
-    response_model=SubjectPage,
-    responses=PROBLEM_RESPONSES,
+    response_model=None,
+    responses={**documented(SubjectPage), **PROBLEM_RESPONSES},
     summary="Search and list subjects as of any point in both times",
 )
-def list_subjects(
-    reader: ReaderDep,
-    request: ListRequestDep,
+async def list_subjects(
+    request: Request,
+    asked: ListRequestDep,
     name: Annotated[
         str | None,
         Query(
@@ -76,7 +84,7 @@ def list_subjects(
         bool | None,
         Query(description="Only subjects with (true) or without (false) a measure in force"),
     ] = None,
-) -> dict[str, Any]:
+) -> Response:
     only = SubjectFilter(
         name=name,
         authority=None if authority is None else authority.value,
@@ -86,4 +94,11 @@ def list_subjects(
         reference=reference,
         active=active,
     )
-    return _page(reader.subjects(request.point, only, request.after, request.limit))
+
+    reader = await get_reader(request)
+
+    def read() -> TextPage:
+        page = asked.resolve(reader)
+        return reader.subject_texts(page.point, only, page.after, page.limit)
+
+    return page_answer(await blocking(read))

@@ -22,37 +22,37 @@ router = APIRouter(tags=["measures"])
 
 
 @write_route(router, "/v1/subjects/{subject_id}/designations", "Designate (freeze assets)")
-def designate(
+async def designate(
     subject_id: UUID, body: DesignationIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(writer.execute(body.to_command(subject_id, if_match)))
+    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(subject_id, if_match)))
 
 
 @write_route(router, "/v1/subjects/{subject_id}/visa-bans", "Ban entry")
-def visa_ban(
+async def visa_ban(
     subject_id: UUID, body: VisaBanIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(writer.execute(body.to_command(subject_id, if_match)))
+    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(subject_id, if_match)))
 
 
 @write_route(
     router, "/v1/subjects/{subject_id}/investment-restrictions", "Restrict investment in securities"
 )
-def restrict_investment(
+async def restrict_investment(
     subject_id: UUID, body: InvestmentRestrictionIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(writer.execute(body.to_command(subject_id, if_match)))
+    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(subject_id, if_match)))
 
 
 @write_route(router, "/v1/measures/{measure_id}/amendments", "Amend a measure's terms")
-def amend_measure(
+async def amend_measure(
     measure_id: str, body: MeasureAmendmentIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(writer.execute(body.to_command(measure_id, if_match)))
+    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(measure_id, if_match)))
 
 
 @write_route(router, "/v1/measures/{measure_id}/rescission", "Rescind a measure")
-def rescind(
+async def rescind(
     measure_id: str, body: RescissionIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(writer.execute(body.to_command(measure_id, if_match)))
+    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(measure_id, if_match)))

@@ -1,51 +1,66 @@
-"""Registering subjects and reading them."""
+"""Registering subjects and reading them.
+
+Every endpoint is a coroutine doing its blocking work in one worker-thread call: the read
+point and the subject together, or the whole write."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import AUDIT, READ
+from api.blocking import blocking
 from api.deps import WriterDep
 from api.errors import PROBLEM_RESPONSES
+from api.json_answers import documented, json_answer
 from api.preconditions import IfMatchDep
-from api.reading import ReaderDep, ReadPointDep
+from api.reading import (
+    AsOf,
+    KnownAt,
+    MinPosition,
+    ReadAsked,
+    ReaderDep,
+    get_reader,
+)
 from api.routing import write_route
 from api.schemas.subjects import HistoryOut, ProfileAmendmentIn, SubjectIn, SubjectOut
 from api.schemas.writes import WriteReceiptOut
 from application.documents import subject_document
+from application.reading import Reader, ReadPoint
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 
 
 @write_route(router, "", "Register a subject")
-def register_subject(body: SubjectIn, writer: WriterDep, response: Response) -> WriteReceiptOut:
-    receipt = writer.execute(body.to_command())
+async def register_subject(
+    body: SubjectIn, writer: WriterDep, response: Response
+) -> WriteReceiptOut:
+    receipt = await writer.record(body.to_command)
     response.headers["Location"] = f"/v1/subjects/{receipt.subject_ids[0]}"
     return WriteReceiptOut.of(receipt)
 
 
 @write_route(router, "/{subject_id}/amendments", "Amend a subject's profile from an effective time")
-def amend_profile(
+async def amend_profile(
     subject_id: UUID, body: ProfileAmendmentIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(writer.execute(body.to_command(str(subject_id), if_match)))
+    return WriteReceiptOut.of(
+        await writer.record(lambda: body.to_command(str(subject_id), if_match))
+    )
 
 
 @router.get(
     "/{subject_id}",
-    response_model=SubjectOut,
-    responses=PROBLEM_RESPONSES,
+    response_model=None,
+    responses={**documented(SubjectOut), **PROBLEM_RESPONSES},
     summary="A subject with its profile and measures, at any point in both times",
     dependencies=[READ],
 )
-def get_subject(
+async def get_subject(
     subject_id: UUID,
-    reader: ReaderDep,
-    point: ReadPointDep,
-    response: Response,
+    request: Request,
     version: Annotated[
         int | None,
         Query(
@@ -54,28 +69,50 @@ def get_subject(
             description="Read the subject as it was after this many of its events",
         ),
     ] = None,
-) -> dict[str, object]:
-    if version is not None:
-        subject = reader.ledger.subject(subject_id, version)
-        document: dict[str, object] = {
-            **subject_document(subject, point.as_of),
-            **point.describe(),
-            "known_at": f"version:{version}",
-            "position": reader.positions.of(subject_id).get(version, 0),
-        }
-        answered = subject.version
-    else:
-        document, answered = reader.subject(subject_id, point)
-    response.headers["ETag"] = f'"{answered}"'
-    return document
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> Response:
+    # The read point's parameters are the endpoint's own rather than ``ReadPointDep``, and
+    # the reader is taken from the app: the busiest read resolves no dependency but its
+    # access policy.
+    reader = await get_reader(request)
+    asked = ReadAsked(as_of, known_at, min_position)
+
+    def read() -> tuple[dict[str, object], int]:
+        if version is None and asked.known_at is None:
+            now = reader.subject_now(subject_id, asked.as_of, asked.min_position)
+            if now is not None:
+                return now
+        point = asked.resolve(reader)
+        if version is None:
+            return reader.subject(subject_id, point)
+        return _subject_at_version(reader, subject_id, version, point)
+
+    document, answered = await blocking(read)
+    return json_answer(document, {"ETag": f'"{answered}"'})
+
+
+def _subject_at_version(
+    reader: Reader, subject_id: UUID, version: int, point: ReadPoint
+) -> tuple[dict[str, object], int]:
+    """The subject after its ``version``-th event, replayed from the log."""
+    subject = reader.ledger.subject(subject_id, version)
+    document: dict[str, object] = {
+        **subject_document(subject, point.as_of),
+        **point.describe(),
+        "known_at": f"version:{version}",
+        "position": reader.positions.of(subject_id).get(version, 0),
+    }
+    return document, subject.version
 
 
 @router.get(
     "/{subject_id}/history",
-    response_model=HistoryOut,
-    responses=PROBLEM_RESPONSES,
+    response_model=None,
+    responses={**documented(HistoryOut), **PROBLEM_RESPONSES},
     summary="Every event of a subject, in order",
     dependencies=[AUDIT],
 )
-def get_history(subject_id: UUID, reader: ReaderDep) -> dict[str, object]:
-    return reader.history(subject_id)
+async def get_history(subject_id: UUID, reader: ReaderDep) -> Response:
+    return json_answer(await blocking(reader.history, subject_id))

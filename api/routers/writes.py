@@ -13,12 +13,12 @@ router = APIRouter(tags=["writes"])
 
 
 @write_route(router, "/v1/events/{event_id}/voiding", "Mark an event as recorded in error")
-def void_event(
+async def void_event(
     event_id: str, body: VoidingIn, writer: WriterDep, if_match: IfMatchDep
 ) -> WriteReceiptOut:
-    return WriteReceiptOut.of(writer.execute(body.to_command(event_id, if_match)))
+    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(event_id, if_match)))
 
 
 @write_route(router, "/v1/actions", "Record one announcement's changes, all or nothing")
-def record_action(body: ActionIn, writer: WriterDep) -> WriteReceiptOut:
-    return WriteReceiptOut.of(writer.execute(body.to_command()))
+async def record_action(body: ActionIn, writer: WriterDep) -> WriteReceiptOut:
+    return WriteReceiptOut.of(await writer.record(body.to_command))

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from application.views.name_search import NameSearch, name_condition
 from application.views.rows import normalize
 from application.views.store import Row, ViewStore
 from domain.errors import InvalidValue
@@ -134,6 +135,12 @@ class ViewQueries:
     def measures(
         self, as_of: str, position: int, only: MeasureFilter, after: str | None, limit: int
     ) -> list[dict[str, Any]]:
+        return _decoded(self.measure_texts(as_of, position, only, after, limit))
+
+    def measure_texts(
+        self, as_of: str, position: int, only: MeasureFilter, after: str | None, limit: int
+    ) -> list[tuple[str, str]]:
+        """The page as (measure id, stored JSON document) pairs, the text as stored."""
         condition, params = valid("m", as_of, position)
         clauses = [condition]
         for column, value in (
@@ -149,13 +156,20 @@ class ViewQueries:
             condition, values = listed("m", "programs", only.program)
             clauses.append(condition)
             params.extend(values)
-        return self._page("measure_segments m", "m.measure_id", clauses, params, after, limit)
+        return self._page_texts("measure_segments m", "m.measure_id", clauses, params, after, limit)
 
     def measures_of(
         self, subject_ids: list[str], as_of: str, position: int
     ) -> dict[str, list[dict[str, Any]]]:
         """The measures in force for each of a page of subjects."""
-        found: dict[str, list[dict[str, Any]]] = {subject_id: [] for subject_id in subject_ids}
+        texts = self.measure_texts_of(subject_ids, as_of, position)
+        return {subject_id: [json.loads(t) for t in found] for subject_id, found in texts.items()}
+
+    def measure_texts_of(
+        self, subject_ids: list[str], as_of: str, position: int
+    ) -> dict[str, list[str]]:
+        """The stored JSON documents of the measures in force for each of a page of subjects."""
+        found: dict[str, list[str]] = {subject_id: [] for subject_id in subject_ids}
         if not subject_ids:
             return found
         condition, params = valid("m", as_of, position)
@@ -165,7 +179,7 @@ class ViewQueries:
             f"AND m.subject_id IN ({marks}) ORDER BY m.measure_id"
         )
         for row in self._rows(sql, [*params, *subject_ids]):
-            found[row["subject_id"]].append(json.loads(row["document"]))
+            found[row["subject_id"]].append(str(row["document"]))
         return found
 
     # Subjects ----------------------------------------------------------------------------
@@ -173,6 +187,12 @@ class ViewQueries:
     def subjects(
         self, as_of: str, position: int, only: SubjectFilter, after: str | None, limit: int
     ) -> list[dict[str, Any]]:
+        return _decoded(self.subject_texts(as_of, position, only, after, limit))
+
+    def subject_texts(
+        self, as_of: str, position: int, only: SubjectFilter, after: str | None, limit: int
+    ) -> list[tuple[str, str]]:
+        """The page as (subject id, stored JSON document) pairs, the text as stored."""
         condition, params = valid("p", as_of, position)
         clauses = [condition]
         if only.kind is not None:
@@ -189,16 +209,23 @@ class ViewQueries:
             clauses.append(condition)
             params.extend(values)
         if only.name is not None:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM name_segments n WHERE n.subject_id = p.subject_id "
-                "AND n.eff_from = p.eff_from AND n.rec_from = p.rec_from "
-                "AND n.normalized LIKE ? ESCAPE '!')"
+            term = searchable(only.name, "the name")
+            others = (only.kind, only.country, only.reference, only.authority, only.program)
+            search = NameSearch(
+                term,
+                substring(term),
+                valid("n", as_of, position),
+                after,
+                limit,
+                alone=all(v is None for v in others) and only.active is None,
             )
-            params.append(substring(searchable(only.name, "the name")))
+            condition, values = name_condition(self.views, search)
+            clauses.append(condition)
+            params.extend(values)
         self._measure_clause(clauses, params, only, as_of, position)
-        return self._page("profile_segments p", "p.subject_id", clauses, params, after, limit)
+        return self._page_texts("profile_segments p", "p.subject_id", clauses, params, after, limit)
 
-    def _page(
+    def _page_texts(
         self,
         table: str,
         key: str,
@@ -206,12 +233,17 @@ class ViewQueries:
         params: list[Any],
         after: str | None,
         limit: int,
-    ) -> list[dict[str, Any]]:
-        """The documents of up to ``limit`` rows meeting every clause, after ``after`` by key."""
+    ) -> list[tuple[str, str]]:
+        """(key, document) of up to ``limit`` rows meeting every clause, after ``after`` by
+        key; the documents as stored, for answers that pass them on without decoding."""
         if after is not None:
             clauses, params = [*clauses, f"{key} > ?"], [*params, after]
-        sql = f"SELECT document FROM {table} WHERE {' AND '.join(clauses)} ORDER BY {key} LIMIT ?"
-        return [json.loads(row["document"]) for row in self._rows(sql, [*params, limit])]
+        sql = (
+            f"SELECT {key} AS key, document FROM {table} WHERE {' AND '.join(clauses)} "
+            f"ORDER BY {key} LIMIT ?"
+        )
+        rows = self._rows(sql, [*params, limit])
+        return [(str(row["key"]), str(row["document"])) for row in rows]
 
     @staticmethod
     def _measure_clause(
@@ -274,6 +306,10 @@ class ViewQueries:
             cursor.execute("SELECT MAX(position) AS p FROM ledger_log")
             row = cursor.fetchone()
         return int(row["p"] or 0) if row else 0, tables
+
+
+def _decoded(texts: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [json.loads(text) for _, text in texts]
 
 
 DUMP_ORDER = {

@@ -87,4 +87,120 @@ INDEXES = [
 ]
 
 TABLES = [LOG, MEASURE_SEGMENTS, PROFILE_SEGMENTS, NAME_SEGMENTS, *INDEXES]
+
+# Name search ----------------------------------------------------------------------------
+# A search by part of a name must not read every name: each store keeps an index of the
+# normalized names' trigrams (every run of three characters), which finds the rows holding a
+# term of three characters or more. The index only proposes rows; the query then checks each
+# one exactly (see application/views/name_search.py), so the answers are those of a scan.
+
+SQLITE_NAME_SEARCH = "name_search"
+"""SQLite's index of the names: an FTS5 table with the trigram tokenizer, one row per row of
+name_segments, holding its key beside its normalized text.
+
+Its rowids follow the subjects' ids, so that a search can walk the rows holding a term in the
+order pages are read, and stop once a page is full: a rowid is the first 40 bits of the
+subject's UUID, then 23 bits counting the rows of the subjects that share them (see
+``SQLITE_SEARCH_ROWID``). Subject ids are UUIDs written as text, lowercase, whose order is
+that of their bits.
+It keeps the key as its own (unindexed) columns rather than pointing at name_segments' rowid
+(which VACUUM may renumber in a table without an INTEGER PRIMARY KEY). Triggers keep it in step
+with name_segments, so writers of that table need not know it exists: a row is added for every
+row inserted, and for every row whose text or key is updated; nothing is removed when rows go
+(only ViewStore.reset deletes from name_segments, and it empties this table too). An entry left
+behind can only propose a row that the exact check then finds missing or different: the index
+may hold more than name_segments, never less. It stores no positions (``detail=none``): a
+search asks for a few of the term's trigrams and checks every row proposed exactly. Case is
+kept (``case_sensitive 1``): the text is already folded."""
+
+SEARCH_ROW_BITS = 23
+"""The low bits of a name_search rowid: the rows of subjects sharing their first 40 bits."""
+
+
+def _subject_prefix(column: str) -> str:
+    """SQL for the first 40 bits (10 hex digits) of a UUID's text, as an integer."""
+    positions = [1, 2, 3, 4, 5, 6, 7, 8, 10, 11]  # the 9th character is a dash
+    digits = [
+        f"(instr('0123456789abcdef', substr({column}, {position}, 1)) - 1) * {16 ** (9 - k)}"
+        for k, position in enumerate(positions)
+    ]
+    return "(" + " + ".join(digits) + ")"
+
+
+_BASE = f"({_subject_prefix('new.subject_id')} * {2**SEARCH_ROW_BITS})"
+SQLITE_SEARCH_ROWID = (
+    f"COALESCE((SELECT rowid + 1 FROM {SQLITE_NAME_SEARCH} WHERE rowid >= {_BASE} "
+    f"AND rowid < {_BASE} + {2**SEARCH_ROW_BITS} ORDER BY rowid DESC LIMIT 1), {_BASE})"
+)
+"""The next rowid among the subject's: after the last one of its 40-bit group."""
+
+SQLITE_NAME_SEARCH_TABLE = f"""
+CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_NAME_SEARCH} USING fts5(
+    normalized,
+    subject_id UNINDEXED,
+    eff_from UNINDEXED,
+    rec_from UNINDEXED,
+    ordinal UNINDEXED,
+    tokenize = 'trigram case_sensitive 1',
+    detail = none,
+    columnsize = 0
+)"""
+
+_SQLITE_NAME_SEARCH_ROW = (
+    f"INSERT INTO {SQLITE_NAME_SEARCH} "
+    "(rowid, normalized, subject_id, eff_from, rec_from, ordinal) "
+    f"VALUES ({SQLITE_SEARCH_ROWID}, new.normalized, new.subject_id, new.eff_from, "
+    "new.rec_from, new.ordinal);"
+)
+
+SQLITE_NAME_SEARCH_STATEMENTS = [
+    SQLITE_NAME_SEARCH_TABLE,
+    "CREATE TRIGGER IF NOT EXISTS name_segments_search_insert AFTER INSERT ON name_segments "
+    f"BEGIN {_SQLITE_NAME_SEARCH_ROW} END",
+    "CREATE TRIGGER IF NOT EXISTS name_segments_search_update "
+    "AFTER UPDATE OF normalized, subject_id, eff_from, rec_from, ordinal ON name_segments "
+    f"BEGIN {_SQLITE_NAME_SEARCH_ROW} END",
+]
+
+SQLITE_NAME_SEARCH_BACKFILL = (
+    "UPDATE name_segments SET ordinal = ordinal",
+    f"SELECT (SELECT 1 FROM {SQLITE_NAME_SEARCH} LIMIT 1) AS indexed, "
+    "(SELECT 1 FROM name_segments LIMIT 1) AS named",
+)
+"""Filling the index of views made before it existed, row by row through the update trigger
+(each row's rowid depends on the rows added before it); done when the index is empty and
+name_segments is not."""
+
+POSTGRES_NAME_SEARCH = """
+DO $name_search$
+DECLARE
+    trgm_schema name;
+BEGIN
+    -- pg_trgm belongs to the database, not to one ledger's schema: it is made in public
+    -- (dropping a ledger's schema must not drop it from under the others) or used where it
+    -- already is. The caller holds the database's creation lock, so two ledgers starting at
+    -- once on one database do not both create it; anyone else racing us is tolerated too.
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+        BEGIN
+            CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+            NULL;
+        END;
+    END IF;
+    SELECT n.nspname INTO trgm_schema
+        FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+        WHERE e.extname = 'pg_trgm';
+    -- One index over every row, open and closed: searches at a past position need the
+    -- closed rows, and a search now only skips the few superseded ones.
+    EXECUTE format(
+        'CREATE INDEX IF NOT EXISTS name_segments_trigrams ON name_segments '
+        'USING gin (normalized %I.gin_trgm_ops)',
+        trgm_schema
+    );
+END
+$name_search$"""
+"""PostgreSQL's index of the names: a GIN index of pg_trgm's trigrams on name_segments.
+
+Run with the search path set to the ledger's schema (where name_segments is), under the
+database's creation lock."""
 VIEW_TABLES = ["ledger_log", "measure_segments", "profile_segments", "name_segments"]

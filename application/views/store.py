@@ -28,7 +28,14 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory, SQLiteTrackingR
 from psycopg.sql import SQL, Identifier
 
 from application.storage import creation_lock
-from application.views.schema import TABLES, VIEW_TABLES
+from application.views.schema import (
+    POSTGRES_NAME_SEARCH,
+    SQLITE_NAME_SEARCH,
+    SQLITE_NAME_SEARCH_BACKFILL,
+    SQLITE_NAME_SEARCH_STATEMENTS,
+    TABLES,
+    VIEW_TABLES,
+)
 
 Row = Mapping[str, Any]
 
@@ -103,7 +110,20 @@ class SQLiteViews(SQLiteTrackingRecorder):
     projection = "ledger-views"
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *TABLES]
+        return [
+            *super().construct_create_table_statements(),
+            *TABLES,
+            *SQLITE_NAME_SEARCH_STATEMENTS,
+        ]
+
+    def _create_table(self, c: Any) -> None:
+        """Create the tables, then index the names of views made before the name index."""
+        super()._create_table(c)
+        fill, probe = SQLITE_NAME_SEARCH_BACKFILL
+        c.execute(probe)
+        row = c.fetchone()
+        if row["indexed"] is None and row["named"] is not None:
+            c.execute(fill)
 
     @contextmanager
     def transaction(
@@ -126,6 +146,8 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self.transaction(commit=True) as cursor:
             for table in VIEW_TABLES:
                 cursor.execute(f"DELETE FROM {table}")
+            # The name index is not one of the views (no check compares it): emptied apart.
+            cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
             cursor.execute("DELETE FROM tracking WHERE application_name = ?", (self.projection,))
 
     def try_lock(self, cursor: Cursor) -> bool:  # noqa: ARG002 - nothing to lock
@@ -143,6 +165,7 @@ class PostgresViews(PostgresTrackingRecorder):
         schema = Identifier(self.datastore.schema)
         self.sql_create_statements.append(SQL("SET LOCAL search_path TO {}").format(schema))
         self.sql_create_statements.extend(SQL(statement).format() for statement in TABLES)
+        self.sql_create_statements.append(SQL(POSTGRES_NAME_SEARCH).format())
 
     def create_table(self) -> None:
         """Create the tracking and views tables under the database's creation lock: processes

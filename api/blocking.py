@@ -1,0 +1,48 @@
+"""The one call a request makes off the event loop, for all of its blocking work.
+
+The ledger's storage is synchronous (SQLite, psycopg in blocking mode), so a request's
+database work runs in a worker thread while the event loop serves other requests. Each
+endpoint gathers all of that work into one ``blocking`` call: every hand-off to a thread and
+back costs the event loop time, and holds up every other request while it does.
+
+Starlette's ``run_in_threadpool`` hands work to anyio's worker threads, through a capacity
+limiter, a cancel scope and a queue per thread; asyncio's own executor hand-off costs a few
+times less of the event loop's time. So the ledger's requests use a pool of threads of their
+own, as many as anyio allows by default, and carry the request's context variables (the log
+fields bound to it) into the thread, as anyio does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+WORKERS = 40
+"""As many threads as anyio lets ``run_in_threadpool`` use by default."""
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_pool: ThreadPoolExecutor | None = None
+_creating = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        with _creating:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ledger-blocking")
+    return _pool
+
+
+async def blocking(call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """``call(*args, **kwargs)`` in a worker thread, in a copy of the caller's context."""
+    context = contextvars.copy_context()
+    work = functools.partial(context.run, call, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_executor(), work)

@@ -1,0 +1,95 @@
+"""Where the log ends and where the views stand, read together in one statement.
+
+Every read at "now" needs both: the end of the log as the read began (so that it never
+answers behind a write made before it, by this process or any other), and the position the
+views reflect (so that it knows whether they must catch up first). Asked apart, they cost two
+transactions; where the views live in the database that holds the events (a SQLite file,
+a PostgreSQL schema) one statement reads both from the same snapshot: two lookups of an
+indexed maximum. Beside the in-memory store, whose log is in this process, they are asked
+apart, which costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from application.views.store import Cursor, PostgresViews, SQLiteViews, ViewStore
+
+TRACKED = "SELECT MAX(notification_id) AS reached FROM {table} WHERE application_name = ?"
+
+
+class LogEnds(Protocol):
+    def read(self) -> tuple[int, int]:
+        """The log's last position and the views' position, as one snapshot saw them."""
+        ...
+
+    def read_in(self, cursor: Cursor) -> tuple[int, int]:
+        """``read`` in a transaction of the views already open, so that what the caller
+        reads next in it comes from the same snapshot."""
+        ...
+
+
+class SharedDatabaseEnds:
+    """The views share the events' database: one statement reads both ends."""
+
+    def __init__(self, views: SQLiteViews | PostgresViews, events_table: str) -> None:
+        self.views = views
+        self.statement = (
+            f"SELECT (SELECT MAX({_position_column(views)}) FROM {events_table}) AS last, "
+            f"(SELECT MAX(notification_id) FROM {_tracking_table(views)} "
+            "WHERE application_name = ?) AS reached"
+        )
+
+    def read(self) -> tuple[int, int]:
+        with self.views.transaction(commit=False) as cursor:
+            return self.read_in(cursor)
+
+    def read_in(self, cursor: Cursor) -> tuple[int, int]:
+        cursor.execute(self.statement, (self.views.projection,))
+        row = cursor.fetchone()
+        if row is None:
+            return 0, 0
+        return int(row["last"] or 0), int(row["reached"] or 0)
+
+
+class SeparateEnds:
+    """The views live apart from the events (beside the in-memory store): asked apart, the
+    log first, so that the views' position is never read from before the log's end."""
+
+    def __init__(self, recorder: ApplicationRecorder, views: ViewStore) -> None:
+        self.recorder = recorder
+        self.views = views
+        self.tracked = TRACKED.format(table=_tracking_table(views))
+
+    def read(self) -> tuple[int, int]:
+        last = self.recorder.max_notification_id() or 0
+        return last, self.views.position()
+
+    def read_in(self, cursor: Cursor) -> tuple[int, int]:
+        last = self.recorder.max_notification_id() or 0
+        cursor.execute(self.tracked, (self.views.projection,))
+        row = cursor.fetchone()
+        return last, 0 if row is None else int(row["reached"] or 0)
+
+
+def _tracking_table(views: ViewStore) -> str:
+    return views.tracking_table_name if isinstance(views, PostgresViews) else "tracking"
+
+
+def _position_column(views: SQLiteViews | PostgresViews) -> str:
+    return "rowid" if isinstance(views, SQLiteViews) else "notification_id"
+
+
+def log_ends(recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
+    shared = (
+        isinstance(recorder, SQLiteApplicationRecorder) and isinstance(views, SQLiteViews)
+    ) or (isinstance(recorder, PostgresApplicationRecorder) and isinstance(views, PostgresViews))
+    if shared and getattr(views, "datastore", None) is getattr(recorder, "datastore", None):
+        assert isinstance(views, (SQLiteViews, PostgresViews))
+        table = getattr(recorder, "events_table_name", "")
+        return SharedDatabaseEnds(views, table)
+    return SeparateEnds(recorder, views)
