@@ -29,14 +29,21 @@ key is ``401`` with ``WWW-Authenticate``; a valid key whose role the route does 
 ``403``. The key's id and name become the request's principal: the actor its writes record
 (``api.deps.ActorDep``) and the name its denials and failures are logged under. Each call
 also draws on the key's rate limit (``api.limits``).
+
+A key this process verified recently is checked from memory, on the event loop: no query and
+no thread (``application.keys.KeyCache``). Only a key not seen yet, or a cache that has not
+been confirmed within ``LEDGER_KEY_CACHE_SECONDS``, costs one trip to a thread and the
+database. ``refresh_keys`` confirms the cache in the background, so that the trip is rare.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import structlog
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.params import Depends as DependsParam
@@ -46,7 +53,9 @@ from starlette.exceptions import HTTPException
 
 from api.limits import rate_limiter
 from application.bootstrap import Services
-from application.keys import ApiKey, KeyRefused, Role
+from application.keys import ApiKey, KeyRefused, Keys, Role
+
+log = structlog.get_logger("api.auth")
 
 REALM = 'Bearer realm="sanctions-ledger"'
 BEARER = HTTPBearer(
@@ -73,8 +82,10 @@ class Principal:
         return {"key_id": self.key.id, "key_name": self.key.name}
 
 
-def current_principal(request: Request) -> Principal:
-    """The caller the route's policy admitted; a route without a policy admits nobody."""
+async def current_principal(request: Request) -> Principal:
+    """The caller the route's policy admitted; a route without a policy admits nobody.
+    (``async``, like every dependency here: a plain ``def`` would cost each request a trip
+    to a worker thread.)"""
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal):
         raise HTTPException(403, "this route declares no access policy, so it is closed")
@@ -142,15 +153,35 @@ class PublicPolicy:
     def admits(self, role: Role | None, public_reads: bool) -> bool:  # noqa: ARG002
         return True
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:
         return None
 
 
 async def _authenticate(services: Services, token: str) -> ApiKey:
+    keys = services.keys
     try:
-        return await run_in_threadpool(services.keys.authenticate, token)
+        key = keys.cached(token)
+        if key is None:
+            key = await run_in_threadpool(keys.authenticate, token)
     except KeyRefused as refused:
         raise _unauthorized(refused.reason, "invalid_token") from None
+    return key
+
+
+async def refresh_keys(keys: Keys) -> None:
+    """Read the keys' revision twice per ``cache_seconds``, for as long as the app runs, so
+    that requests find the cache confirmed and never wait for the check themselves. While
+    the database is away the cache goes stale, and requests check their key in the database
+    (which answers 503 then)."""
+    interval = keys.cache.max_age / 2
+    if interval <= 0:
+        return
+    while True:
+        try:
+            await run_in_threadpool(keys.refresh)
+        except Exception as error:  # the next round tries again; requests fall back meanwhile
+            log.debug("keys' revision not read", error=f"{type(error).__name__}: {error}")
+        await asyncio.sleep(interval)
 
 
 def _unauthorized(detail: str, error: str | None) -> HTTPException:
@@ -206,7 +237,7 @@ def _declares_policy(route: APIRoute) -> bool:
     return declared
 
 
-def refuse_undeclared(request: Request) -> None:
+async def refuse_undeclared(request: Request) -> None:
     """Applied to every route: one that declares no policy is refused to everyone."""
     route = request.scope.get("route")
     if isinstance(route, APIRoute) and not _declares_policy(route):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -14,9 +20,11 @@ from api import cli_import, cli_keys, cli_views
 from api.cli_options import CLI_ACTOR, PROGRAM, DatabaseOption, console, settings_for
 from api.logging import configure_logging
 from api.main import create_app
+from api.metrics import MULTIPROCESS_DIR
 from application.bootstrap import bootstrap
 from application.demo.founding_example import load_founding_example
-from application.storage import redact
+from application.settings import Settings
+from application.storage import POSTGRES_SCHEMES, redact
 
 
 class LedgerCommand(typer.Typer):
@@ -43,25 +51,79 @@ def serve(
         str | None, typer.Option(envvar="LEDGER_HOST", help="Default 127.0.0.1")
     ] = None,
     port: Annotated[int | None, typer.Option(envvar="LEDGER_PORT", help="Default 8000")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            envvar="LEDGER_WORKERS",
+            min=1,
+            max=64,
+            help="Server processes (default 1); more than one needs PostgreSQL",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API."""
-    settings = settings_for(database, host=host, port=port)
+    """Serve the HTTP API; SIGTERM lets requests in flight finish, then exits with status 0."""
+    settings = settings_for(database, host=host, port=port, workers=workers)
     configure_logging(settings.log_level, settings.log_format)
+    refusal = _workers_refusal(settings)
+    if refusal is not None:
+        console.print(refusal)
+        raise typer.Exit(2)
     base = f"http://{settings.host}:{settings.port}"
+    processes = f"{settings.workers} processes, " if settings.workers > 1 else ""
     console.print(
-        f"Serving the ledger on {base} ({redact(settings.database_url)}); "
+        f"Serving the ledger on {base} ({processes}{redact(settings.database_url)}); "
         f"API docs at {base}/docs; stop with Ctrl-C"
     )
     _stop_quietly_on(signal.SIGINT, signal.SIGTERM)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
         # uvicorn's access lines hold the URL as sent, secrets and all; api.access_log
         # writes one per request with only what is safe to show.
-        access_log=False,
+        "access_log": False,
+        # On SIGTERM uvicorn stops accepting, lets requests in flight finish for up to this
+        # long, then closes the app (its lifespan closes the database).
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        # uvloop and httptools when they are installed.
+        "loop": "auto",
+        "http": "auto",
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Each worker builds its app from the environment: hand it what the options chose.
+    os.environ["LEDGER_DATABASE_URL"] = settings.database_url
+    with _metrics_directory():
+        uvicorn.run("api.main:serve_app", factory=True, workers=settings.workers, **options)
+
+
+def _workers_refusal(settings: Settings) -> str | None:
+    """Why these settings cannot run several server processes, if they cannot."""
+    if settings.workers == 1 or urlsplit(settings.database_url).scheme in POSTGRES_SCHEMES:
+        return None
+    return (
+        f"Refused: --workers {settings.workers} needs PostgreSQL. On SQLite one process at a "
+        "time may write, so several would wait on each other's locks, and memory:// would give "
+        "each process a ledger of its own. Serve with one process, or point --database at "
+        "PostgreSQL (postgresql://user@host/dbname)."
     )
+
+
+@contextmanager
+def _metrics_directory() -> Iterator[None]:
+    """Where the worker processes keep their metrics for each other: the operator's
+    ``PROMETHEUS_MULTIPROC_DIR``, or a temporary directory removed when the server stops."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="ledger-metrics-")
+    os.environ[MULTIPROCESS_DIR] = directory
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _stop_quietly_on(*signals: signal.Signals) -> None:

@@ -30,6 +30,8 @@ def project(
     """
     settings = settings_for(database, projections="external", projection_batch_size=batch_size)
     configure_logging(settings.log_level, settings.log_format)
+    # Stopped while it starts, the worker has nothing to finish: it exits with status 0.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     services = bootstrap(settings)
     try:
         if once:
@@ -42,6 +44,10 @@ def project(
             services.runner.run()
     finally:
         services.close()
+
+
+def _exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _stop_on_signal(stop: Callable[[], None]) -> Callable[[int, FrameType | None], None]:

@@ -8,6 +8,10 @@ write cut off that way may or may not have been stored; its client retries with 
 ``Idempotency-Key`` and gets the first answer, or the write recorded once (see
 ``api.idempotency``). Anything unexpected becomes a 500 whose body says nothing about the
 internals.
+
+Every problem document carries the request's id as ``request_id`` (``api.request_id``), the
+same as its ``X-Request-ID`` header and its log lines, so that a client's report of a refusal
+leads straight to the lines about it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.access_log import safe_path
+from api.request_id import current_request_id, note_problem
 from application.errors import PreconditionFailed, WriteConflict
 from application.idempotency import ClaimLost, IdempotencyKeyInUse, IdempotencyKeyReused
 from application.outages import is_unavailable
@@ -74,7 +79,19 @@ def problem(
     status: int, title: str, detail: str | None, problem_type: str = "about:blank", **extra: Any
 ) -> JSONResponse:
     body = {"type": problem_type, "title": title, "status": status, "detail": detail, **extra}
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
+    note_problem(problem_slug(problem_type, title))
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def problem_slug(problem_type: str, title: str) -> str:
+    """A short, bounded name of a problem: its type's slug, or for ``about:blank`` its title
+    (``too-many-requests``), as metrics label refusals."""
+    if problem_type.startswith(PROBLEM_BASE):
+        return problem_type[len(PROBLEM_BASE) :]
+    return "-".join(title.lower().split())
 
 
 def _status_of(error: LedgerError) -> tuple[int, str, str]:

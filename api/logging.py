@@ -4,11 +4,16 @@ No log line may hold an API key's secret, whatever a caller sends and whichever 
 writes the line (ours, FastAPI's, uvicorn's). Lines about requests are built from what is
 safe to show (``api.access_log``); as a last guard, every line is scrubbed of anything shaped
 like a token or a secret before it is written (``redact_secrets``).
+
+Every line names the process that wrote it (``pid``: one of several server processes, a
+projection worker), and every line written while serving a request carries that request's
+id (``request_id``, bound in structlog's context variables by ``api.request_id``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import MutableMapping
@@ -50,6 +55,14 @@ class RedactingFormatter(structlog.stdlib.ProcessorFormatter):
         return redact_secrets(super().format(record))
 
 
+def add_process_id(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor: the id of the process that writes the line."""
+    event_dict.setdefault("pid", os.getpid())
+    return event_dict
+
+
 def configure_logging(level: str = "info", fmt: str = "json") -> None:
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
@@ -60,6 +73,7 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_process_id,
         scrub_secrets,
     ]
     structlog.configure(
@@ -78,6 +92,11 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # uvicorn's access lines hold the URL as sent, secrets and all: never written, in any
+    # server process (``api.access_log`` writes one per request with what is safe to show).
+    access = logging.getLogger("uvicorn.access")
+    access.handlers = []
+    access.propagate = False

@@ -2,18 +2,31 @@
 
 ``create_app`` builds everything in its lifespan, never at import time, so that tests and the
 CLI can create as many independent apps as they like and each closes its own connections.
+``serve_app`` is the factory ``ledger serve`` names to uvicorn: each server process builds its
+own app from the environment.
+
+Outermost, around even Starlette's own error handler, sit the request ids and the metrics
+(``api.request_id``, ``api.metrics``): an unexpected ``500`` is counted and carries its id.
+While the app runs, a task keeps the API keys' cache confirmed (``api.auth.refresh_keys``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
+from api.auth import refresh_keys
 from api.errors import install_error_handlers
+from api.logging import configure_logging
+from api.metrics import MetricsMiddleware, install_metrics
 from api.openapi import serve_docs_offline
+from api.request_id import RequestIds
 from api.routers import audit, health, keys, lists, measures, subjects, writes
 from api.safeguards import install_safeguards
 from api.schemas.common import Problem
@@ -37,9 +50,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = running
         if owned:
             running.start()
+        running.ledger.listeners.append(metrics.recorded)
+        refresher = asyncio.create_task(refresh_keys(running.keys))
         try:
             yield
         finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
+            running.ledger.listeners.remove(metrics.recorded)
             if owned:
                 running.close()
 
@@ -55,12 +74,33 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     serve_docs_offline(app)
     install_error_handlers(app)
-    install_safeguards(app, settings or (services.settings if services else None))
+    chosen = settings or (services.settings if services else None)
+    install_safeguards(app, chosen)
+    metrics = install_metrics(app, chosen or Settings())
     routers = (health, lists, subjects, measures, writes, audit, keys)
     for router in (module.router for module in routers):
         app.include_router(router)
     _declare_problem_schema(app)
+    _wrap_outermost(app, lambda inner: RequestIds(MetricsMiddleware(inner, metrics)))
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app of one server process, configured from the environment (``LEDGER_*``)."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
+def _wrap_outermost(app: FastAPI, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Put ``wrap`` around the whole middleware stack, outside Starlette's error handler,
+    which middleware added the usual way sits inside of."""
+    build = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return wrap(build())
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
 def _declare_problem_schema(app: FastAPI) -> None:

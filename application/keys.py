@@ -10,6 +10,14 @@ time, so that response times say nothing about how much of a forged secret was r
 
 Keys are never deleted, only revoked: the ledger's history names keys for ever, and an
 auditor must still be able to look up the name and role behind an old recording.
+
+Every API process keeps the keys it has verified in memory (``KeyCache``), so that a request
+with a known key costs no query. A revocation must still reach every process at once,
+whichever process or command made it: issuing and revoking bump a revision counter (one row
+beside the keys) in the same transaction, each process reads that row at least every
+``cache_seconds`` and drops its cache when the number moved, and a cache whose last reading
+is older than that is not trusted at all (the key is checked in the database). So a key
+revoked anywhere is refused everywhere within ``cache_seconds`` (half a second by default).
 """
 
 from __future__ import annotations
@@ -18,12 +26,15 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from application.ledger import Clock
-from application.tables import Row, Tables
+from application.tables import Row, Statements, Tables
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.text import first_unacceptable
 from domain.values import Actor
@@ -44,8 +55,18 @@ DDL = [
         created_by TEXT NOT NULL,
         revoked_at TEXT,
         revoked_by TEXT
-    )"""
+    )""",
+    # The keys' revision: one row, bumped by every change to the keys, read by every process
+    # to know when its cache of verified keys must go.
+    """CREATE TABLE IF NOT EXISTS {ledger_api_key_revision} (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        revision BIGINT NOT NULL
+    )""",
+    "INSERT INTO {ledger_api_key_revision} (id, revision) VALUES (1, 0) "
+    "ON CONFLICT (id) DO NOTHING",
 ]
+BUMP_REVISION = "UPDATE {ledger_api_key_revision} SET revision = revision + 1 WHERE id = 1"
+READ_REVISION = "SELECT revision FROM {ledger_api_key_revision} WHERE id = 1"
 COLUMNS = "key_id, name, role, created_at, created_by, revoked_at, revoked_by"
 
 
@@ -112,12 +133,72 @@ def key_id_of(token: str) -> str | None:
     return match["key_id"] if match else None
 
 
+@dataclass(frozen=True)
+class VerifiedKey:
+    secret_sha256: str
+    key: ApiKey
+
+
+class KeyCache:
+    """The keys this process verified, trusted for ``max_age`` seconds after the keys'
+    revision was last read unchanged.
+
+    ``checked_at`` is the moment a reading of the revision *began*: every change committed
+    before then is reflected in that reading. Entries are only added under the revision they
+    were read with, so a key read just before a revocation cannot slip back in after the
+    cache was dropped for it.
+    """
+
+    def __init__(self, max_age: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self.clock = clock
+        self.revision: int | None = None
+        self.checked_at = float("-inf")
+        self._entries: dict[str, VerifiedKey] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def fresh(self) -> bool:
+        return self.clock() - self.checked_at <= self.max_age
+
+    def get(self, key_id: str, *, trusted: bool = False) -> VerifiedKey | None:
+        """The verified key, if the cache may be trusted now (or the caller just read the
+        revision: ``trusted``)."""
+        if not (trusted or self.fresh):
+            return None
+        return self._entries.get(key_id)
+
+    def observe(self, revision: int, began: float) -> None:
+        """A reading of the revision that began at ``began``: drop everything if it moved.
+        The revision only grows, so a reading older than the last one observed (a request
+        that read it just before a revocation and finished just after) changes nothing."""
+        with self._lock:
+            if self.revision is not None and revision < self.revision:
+                return
+            if revision != self.revision:
+                self._entries = {}
+                self.revision = revision
+            self.checked_at = max(self.checked_at, began)
+
+    def add(self, revision: int, verified: VerifiedKey) -> None:
+        with self._lock:
+            if revision == self.revision and self.max_age > 0:
+                self._entries[verified.key.id] = verified
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries = {}
+            self.revision = None
+            self.checked_at = float("-inf")
+
+
 class Keys:
     """Issuing, revoking and checking API keys."""
 
-    def __init__(self, tables: Tables, clock: Clock) -> None:
+    def __init__(self, tables: Tables, clock: Clock, cache_seconds: float = 0.5) -> None:
         self.tables = tables
         self.clock = clock
+        self.cache = KeyCache(cache_seconds)
         tables.create(DDL)
 
     def issue(self, role: Role | str, name: str, created_by: str) -> IssuedKey:
@@ -139,10 +220,12 @@ class Keys:
                     created_by,
                 ),
             )
+            sql.execute(BUMP_REVISION)
         return IssuedKey(key, f"{TOKEN_PREFIX}{key_id}_{secret}")
 
     def revoke(self, key_id: str, revoked_by: str) -> ApiKey:
-        """Revoke a key; revoking it again changes nothing and answers the same."""
+        """Revoke a key; revoking it again changes nothing and answers the same. This
+        process forgets its verified keys at once; the others within ``cache_seconds``."""
         if key_id == revoked_by:
             raise RuleViolation(
                 "a key cannot revoke itself: revoke it with another admin key or with "
@@ -154,27 +237,49 @@ class Keys:
                 "WHERE key_id = ? AND revoked_at IS NULL",
                 (_iso(self.clock()), revoked_by, key_id),
             )
+            sql.execute(BUMP_REVISION)
+        self.cache.clear()
+        self.refresh()
         return self.get(key_id)
 
+    def cached(self, token: str) -> ApiKey | None:
+        """The key, verified from memory alone; ``None`` when only the database can tell
+        (a key not seen yet, or a cache not confirmed recently enough). Never queries."""
+        match = _token_match(token)
+        verified = self.cache.get(match["key_id"])
+        return None if verified is None else _verify(verified, match)
+
     def authenticate(self, token: str) -> ApiKey:
-        match = TOKEN.fullmatch(token)
-        if match is None:
-            raise KeyRefused("the token is not an API key of this ledger (sl_...)")
+        """The key, verified against the database (and the cache refreshed on the way)."""
+        match = _token_match(token)
         key_id = match["key_id"]
+        began = self.cache.clock()
         with self.tables.transaction(commit=False) as sql:
-            sql.execute(
-                f"SELECT {COLUMNS}, secret_sha256 FROM {{ledger_api_keys}} WHERE key_id = ?",
-                (key_id,),
-            )
-            row = sql.fetchone()
-        if row is None:
-            raise KeyRefused("no such API key", key_id)
-        if not hmac.compare_digest(secret_hash(match["secret"]), str(row["secret_sha256"])):
-            raise KeyRefused("the API key's secret is wrong", key_id)
-        key = _key(row)
-        if not key.active:
-            raise KeyRefused("the API key was revoked", key_id)
+            # The revision first: a revocation committed before the key's row was read is
+            # then either seen in the row, or bumps the revision past this reading.
+            revision = _revision(sql)
+            self.cache.observe(revision, began)
+            verified = self.cache.get(key_id, trusted=True)
+            if verified is None:
+                sql.execute(
+                    f"SELECT {COLUMNS}, secret_sha256 FROM {{ledger_api_keys}} WHERE key_id = ?",
+                    (key_id,),
+                )
+                row = sql.fetchone()
+                if row is None:
+                    raise KeyRefused("no such API key", key_id)
+                verified = VerifiedKey(str(row["secret_sha256"]), _key(row))
+        key = _verify(verified, match)
+        self.cache.add(revision, verified)
         return key
+
+    def refresh(self) -> None:
+        """Read the keys' revision, dropping the cache if any key changed since: one tiny
+        query, for a process to run every fraction of ``cache_seconds``."""
+        began = self.cache.clock()
+        with self.tables.transaction(commit=False) as sql:
+            revision = _revision(sql)
+        self.cache.observe(revision, began)
 
     def get(self, key_id: str) -> ApiKey:
         with self.tables.transaction(commit=False) as sql:
@@ -193,6 +298,30 @@ class Keys:
         with self.tables.transaction(commit=False) as sql:
             sql.execute("SELECT 1 FROM {ledger_api_keys} LIMIT 1")
             return sql.fetchone() is not None
+
+
+def _token_match(token: str) -> re.Match[str]:
+    match = TOKEN.fullmatch(token)
+    if match is None:
+        raise KeyRefused("the token is not an API key of this ledger (sl_...)")
+    return match
+
+
+def _verify(verified: VerifiedKey, match: re.Match[str]) -> ApiKey:
+    """The key, if the token's secret is its secret and it is not revoked. The hashes are
+    compared in constant time."""
+    key = verified.key
+    if not hmac.compare_digest(secret_hash(match["secret"]), verified.secret_sha256):
+        raise KeyRefused("the API key's secret is wrong", key.id)
+    if not key.active:
+        raise KeyRefused("the API key was revoked", key.id)
+    return key
+
+
+def _revision(sql: Statements) -> int:
+    sql.execute(READ_REVISION)
+    row = sql.fetchone()
+    return 0 if row is None else int(row["revision"])
 
 
 def _role(role: Role | str) -> Role:

@@ -69,5 +69,48 @@ class Settings(BaseSettings):
         gt=0,
         description="How long a request may hold its Idempotency-Key before a retry takes it over",
     )
+    key_cache_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=60,
+        description=(
+            "How long a process trusts the API keys it verified without reading the keys' "
+            "revision again: a key revoked anywhere is refused everywhere within this time "
+            "(0: every request checks its key in the database)"
+        ),
+    )
+    ready_max_lag_events: int | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "/ready answers 503 when the views are more events than this behind the log "
+            "(no limit by default: a large import is many events recorded at once)"
+        ),
+    )
+    ready_max_lag_seconds: float = Field(
+        default=120,
+        ge=0,
+        description=(
+            "/ready answers 503 when the oldest event the views do not reflect yet was "
+            "recorded longer ago than this"
+        ),
+    )
+    metrics_access: Literal["public", "admin"] = Field(
+        default="public",
+        description="Who may read GET /metrics: anyone, or admin keys only",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes 'ledger serve' runs (more than one needs PostgreSQL)",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=30,
+        gt=0,
+        description=(
+            "On SIGTERM, how long requests in flight may take to finish before they are cut off"
+        ),
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"

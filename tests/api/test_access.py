@@ -40,7 +40,7 @@ PATH_VALUES = {
 def expected_policy(method: str, path: str) -> str:
     """The policy each kind of route must declare: the design's role model, written apart
     from the code that implements it."""
-    if path in ("/health", "/ready"):
+    if path in ("/health", "/ready", "/metrics"):
         return "public"
     if path.startswith("/v1/keys"):
         return "admin"
