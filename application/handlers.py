@@ -3,10 +3,16 @@
 A ``Unit`` gathers the aggregates one command or one whole action touches, so that they are
 saved together in one transaction: an action is recorded all or nothing, and a subject named
 twice in one action is loaded once and changed in order.
+
+A caller about to run many commands may read their aggregates ahead, many in one query
+(``read_ahead``); the unit then takes those instead of reading each from the store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from functools import singledispatch
 from uuid import UUID
@@ -35,6 +41,25 @@ from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
 from domain.values import Actor, Authority, MeasureTerms, Reference
 
+Ahead = dict[UUID, BaseAggregate[UUID] | None]
+_AHEAD: ContextVar[Ahead | None] = ContextVar("read_ahead", default=None)
+
+
+@contextmanager
+def read_ahead(aggregates: Mapping[UUID, BaseAggregate[UUID] | None]) -> Iterator[None]:
+    """Let the units run in this context take these aggregates (None: known to be absent)
+    instead of reading each from the store.
+
+    Each is taken at most once: a command checked again after another writer reached the
+    same stream reads the store afresh. One read ahead that has gone stale costs only that
+    retry, since its save meets the other writer on the stream's version number.
+    """
+    token = _AHEAD.set(dict(aggregates))
+    try:
+        yield
+    finally:
+        _AHEAD.reset(token)
+
 
 class Unit:
     """The aggregates one command or action changes, and who changes them when."""
@@ -54,7 +79,7 @@ class Unit:
     def subject(self, ref: SubjectRef, expected_version: int | None = None) -> Subject:
         subject_id = self._resolve(ref)
         if subject_id not in self.subjects:
-            self.subjects[subject_id] = load_subject(self.repository, subject_id)
+            self.subjects[subject_id] = self._subject(subject_id)
         subject = self.subjects[subject_id]
         if expected_version is not None and subject.version != expected_version:
             raise PreconditionFailed(
@@ -89,7 +114,7 @@ class Unit:
         log_id = PublicationLog.id_for(authority)
         if log_id not in self.publication_logs:
             try:
-                stored: object = self.repository.get(log_id)
+                stored: object = self._read(log_id)
             except AggregateNotFoundError:
                 stored = PublicationLog.start(authority, self.recorded_at)
             assert isinstance(stored, PublicationLog)
@@ -97,9 +122,7 @@ class Unit:
         return self.publication_logs[log_id]
 
     def _take_over(self, claim: ReferenceClaim, reference: Reference, subject: Subject) -> None:
-        holder = self.subjects.get(claim.subject_id) or load_subject(
-            self.repository, claim.subject_id
-        )
+        holder = self.subjects.get(claim.subject_id) or self._subject(claim.subject_id)
         if reference in holder.state.references:
             raise ReferenceTaken(
                 f"reference {reference} already identifies subject {holder.id}",
@@ -110,11 +133,30 @@ class Unit:
 
     def _stored_claim(self, claim_id: UUID) -> ReferenceClaim | None:
         try:
-            claim: object = self.repository.get(claim_id)
+            claim: object = self._read(claim_id)
         except AggregateNotFoundError:
             return None
         assert isinstance(claim, ReferenceClaim)
         return claim
+
+    def _read(self, aggregate_id: UUID) -> object:
+        """The aggregate as read ahead, if it was, or from the store."""
+        ahead = _AHEAD.get()
+        if ahead is not None and aggregate_id in ahead:
+            aggregate = ahead.pop(aggregate_id)
+            if aggregate is None:
+                raise AggregateNotFoundError(aggregate_id)
+            return aggregate
+        return self.repository.get(aggregate_id)
+
+    def _subject(self, subject_id: UUID) -> Subject:
+        try:
+            subject = self._read(subject_id)
+        except AggregateNotFoundError:
+            subject = None
+        if not isinstance(subject, Subject):
+            raise SubjectNotFound(f"no subject has the id {subject_id}")
+        return subject
 
     def _resolve(self, ref: SubjectRef) -> UUID:
         if isinstance(ref, UUID):

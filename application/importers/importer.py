@@ -9,15 +9,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import BaseAggregate
 
 from application.bootstrap import Services
-from application.commands import RecordAction, RecordPublication
+from application.commands import (
+    AmendMeasure,
+    AmendProfile,
+    Command,
+    ImposeMeasure,
+    RecordAction,
+    RecordPublication,
+    RegisterSubject,
+    RescindMeasure,
+)
+from application.handlers import read_ahead
+from application.importers.aggregates import read_aggregates
 from application.importers.diff import plan_import
 from application.importers.mirror import Mirror
 from application.importers.publications import Publication
+from application.ledger import WriteReceipt
+from domain.ids import parse_measure_id
 from domain.publications import PublicationLog
+from domain.reference_claim import ReferenceClaim
+from domain.subject import Subject
 from domain.values import Actor, Authority
 
 
@@ -41,9 +58,12 @@ class Importer:
         self.services = services
         self.actor = actor
         self.mirrors: dict[Authority, Mirror] = {}
+        self.logs: dict[Authority, PublicationLog] = {}
+        """Each authority's publication log as this run last saved it."""
 
     def run(self, publication: Publication) -> ImportSummary:
         log = self._publication_log(publication.authority)
+        log_version = 0 if log is None else log.version
         if log is not None and log.has(publication.sha256):
             return ImportSummary(publication.file, publication.observed_at, already_imported=True)
         if log is not None:
@@ -57,8 +77,13 @@ class Importer:
             publication.sha256,
             plan.counts,
         )
-        receipt = self.services.ledger.execute(RecordAction((*plan.commands, mark)), self.actor)
-        mirror.refresh(receipt.subject_ids)
+        ahead = self._read_ahead(plan.commands, publication.authority, log)
+        self.logs.pop(publication.authority, None)
+        with read_ahead(ahead):
+            receipt = self.services.ledger.execute(RecordAction((*plan.commands, mark)), self.actor)
+        mirror.refresh(receipt.subject_ids, _saved(ahead, receipt))
+        if log is not None and _is_saved(log, log_version + 1):
+            self.logs[publication.authority] = log
         mirror.fingerprints = plan.fingerprints
         return ImportSummary(
             publication.file,
@@ -67,6 +92,21 @@ class Importer:
             events=len(receipt.events),
             position=receipt.position,
         )
+
+    def _read_ahead(
+        self, commands: list[Command], authority: Authority, log: PublicationLog | None
+    ) -> dict[UUID, BaseAggregate[UUID] | None]:
+        """Every aggregate the action will read, read many to a query: the subjects it
+        changes, the reference claims of the subjects it registers or renames, and the
+        authority's publication log (just read)."""
+        ledger = self.services.ledger
+        subjects = read_aggregates(ledger, filter(None, map(_subject_of, commands)))
+        references = [r for c in commands if isinstance(c, RegisterSubject) for r in c.references]
+        for subject in subjects.values():
+            if isinstance(subject, Subject):
+                references.extend(subject.state.references)
+        claims = read_aggregates(ledger, map(ReferenceClaim.id_for, references))
+        return {**subjects, **claims, PublicationLog.id_for(authority): log}
 
     def _mirror(self, authority: Authority) -> Mirror:
         if authority not in self.mirrors:
@@ -77,9 +117,41 @@ class Importer:
         return self.mirrors[authority]
 
     def _publication_log(self, authority: Authority) -> PublicationLog | None:
+        kept = self.logs.get(authority)
+        if kept is not None and not self.services.ledger.recorder.select_events(
+            kept.id, gt=kept.version, limit=1
+        ):
+            return kept  # nobody recorded a publication since: no need to read it all again
         try:
             log: object = self.services.ledger.repository.get(PublicationLog.id_for(authority))
         except AggregateNotFoundError:
             return None
         assert isinstance(log, PublicationLog)
         return log
+
+
+def _subject_of(command: Command) -> UUID | None:
+    """The stored subject a command of an import changes, if any."""
+    if isinstance(command, (AmendMeasure, RescindMeasure)):
+        return parse_measure_id(command.measure_id)[0]
+    if isinstance(command, (AmendProfile, ImposeMeasure)) and isinstance(command.subject, UUID):
+        return command.subject
+    return None
+
+
+def _is_saved(aggregate: BaseAggregate[UUID], version: int | None) -> bool:
+    """Whether the aggregate, read ahead, is the one the action saved: a command checked
+    again on a fresh read leaves it behind, at a version the action did not end on."""
+    return not aggregate.pending_events and aggregate.version == version
+
+
+def _saved(
+    ahead: dict[UUID, BaseAggregate[UUID] | None], receipt: WriteReceipt
+) -> dict[UUID, Subject]:
+    """The subjects read ahead that stand now as the action left them."""
+    versions = {event.subject_id: event.version for event in receipt.events}
+    return {
+        subject_id: subject
+        for subject_id, subject in ahead.items()
+        if isinstance(subject, Subject) and _is_saved(subject, versions.get(subject_id))
+    }

@@ -4,19 +4,21 @@ For every reference of the authority (an OFAC ``ent_num``, a UN ``QDi.414``): th
 identifies, that subject's latest profile, and the authority's designation of it still open,
 if any. Built once from the views and the subjects they name, then refreshed from the
 ledger for the subjects each import touched, so that a long history imports without reading
-the whole ledger again for every publication.
+the whole ledger again for every publication. Subjects are read many to a query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from application.importers.aggregates import read_aggregates
 from application.ledger import Ledger
 from application.views.queries import contains_prefix
 from application.views.store import ViewStore
+from domain.errors import SubjectNotFound
 from domain.state import MeasureState
 from domain.subject import Subject
 from domain.values import Authority, MeasureKind, Profile, SubjectKind
@@ -58,10 +60,18 @@ class Mirror:
         mirror.refresh(subject_ids)
         return mirror
 
-    def refresh(self, subject_ids: Iterable[UUID]) -> None:
-        """Read these subjects again from the ledger."""
+    def refresh(self, subject_ids: Iterable[UUID], current: Mapping[UUID, Subject] = {}) -> None:
+        """Hold these subjects as they are now: those given as ``current`` as they are, the
+        others read again from the ledger (a few hundred to a query)."""
+        subject_ids = list(subject_ids)
         for subject_id in subject_ids:
-            self._hold(self.ledger.subject(subject_id))
+            if subject_id in current:
+                self._hold(current[subject_id])
+        missing = [subject_id for subject_id in subject_ids if subject_id not in current]
+        for subject_id, subject in read_aggregates(self.ledger, missing).items():
+            if not isinstance(subject, Subject):
+                raise SubjectNotFound(f"no subject has the id {subject_id}")
+            self._hold(subject)
 
     def _hold(self, subject: Subject) -> None:
         state = subject.state

@@ -6,6 +6,14 @@ event changed. A batch's rows and its tracking record are committed together, so
 killed in the middle of a batch leaves the views as they were before it, and the next one
 starts from there. Two projectors racing cannot both apply a batch: the second one's
 tracking record (or the PostgreSQL advisory lock) refuses it, and it simply reads on.
+
+The work per event is kept to what the event touched. Each event is decoded once; the
+subjects of recent events are remembered (least recently projected forgotten first) with the
+rows they left open, so the next event of a subject neither replays its stream nor reads its
+open rows from the views again; and only the part of the subject the event names (one
+measure, or everything for a registration, a profile amendment or a voiding) is derived and
+compared with those rows (see ``rows.rows_after``). A batch that fails or loses a race makes
+the projector forget everything it remembers, as the views did not take the batch.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from eventsourcing.persistence import IntegrityError, Notification
 
 from application.ledger import Ledger, event_type
 from application.outages import is_unavailable
-from application.views.rows import MeasureRow, ProfileRow, measure_rows, profile_rows, stamp
+from application.views.rows import MeasureRow, ProfileRow, Touched, rows_after, stamp
 from application.views.store import Cursor, ViewStore
 from domain.subject import Subject
 from domain.text import REPLACEMENT, UNACCEPTABLE
@@ -75,24 +83,38 @@ def _storable(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
     """Rows whose text every store can hold. The ledger refuses such text on the way in;
     this keeps an event recorded before it did (or by another tool) from stopping the views
     for good, as NUL does in PostgreSQL. The log keeps the text as recorded."""
-    return [
-        [UNACCEPTABLE.sub(REPLACEMENT, value) if isinstance(value, str) else value for value in row]
-        for row in rows
-    ]
+    return [_storable_row(row) for row in rows]
 
 
-@dataclass(frozen=True)
-class _SubjectRows:
-    """The open rows a subject should have right after one of its events."""
+def _storable_row(row: Sequence[Any]) -> list[Any]:
+    text = "".join(value for value in row if isinstance(value, str))
+    if text.isascii() and text.isprintable():  # nearly every row: one check for all of it
+        return list(row)
+    return [_storable_value(value) for value in row]
 
-    subject_id: str
-    version: int
-    measures: dict[str, MeasureRow]
-    profiles: dict[str, ProfileRow]
 
-    @classmethod
-    def of(cls, subject: Subject) -> _SubjectRows:
-        return cls(str(subject.id), subject.version, measure_rows(subject), profile_rows(subject))
+def _storable_value(value: Any) -> Any:
+    # Printable ASCII, nearly every value, holds nothing to replace: two C-speed checks.
+    if not isinstance(value, str) or (value.isascii() and value.isprintable()):
+        return value
+    return UNACCEPTABLE.sub(REPLACEMENT, value)
+
+
+@dataclass
+class _Known:
+    """A subject as the projector last saw it, and the view rows it left open for it.
+
+    ``open_version`` is the subject version those rows reflect (None until they are read
+    from the views): rows derived from the log are the same whichever projector wrote them,
+    so rows that reflect the version just before an event are the views' rows, and need not
+    be read again."""
+
+    subject: Subject
+    open_version: int | None = None
+    measures: dict[str, dict[str, Key]] = field(default_factory=dict)
+    """Open measure rows: measure id -> digest -> key."""
+    profiles: dict[str, Key] = field(default_factory=dict)
+    """Open profile rows: digest -> key."""
 
 
 @dataclass
@@ -100,45 +122,66 @@ class _Batch:
     """The changes one batch makes, written with a few statements at its end."""
 
     cursor: Cursor
-    open_measures: dict[str, dict[str, Key]] = field(default_factory=dict)
-    open_profiles: dict[str, dict[str, Key]] = field(default_factory=dict)
     new_measures: dict[Key, list[Any]] = field(default_factory=dict)
     new_profiles: dict[Key, tuple[list[Any], ProfileRow]] = field(default_factory=dict)
     closed_measures: list[tuple[int, str, str, int]] = field(default_factory=list)
     closed_profiles: list[tuple[int, str, str, int]] = field(default_factory=list)
     log_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    seen: dict[str, _Known] = field(default_factory=dict)
+    """The subjects of the batch's events so far."""
 
-    def refresh(self, rows: _SubjectRows, position: int) -> None:
-        if rows.subject_id not in self.open_measures:
-            self._load_open(rows.subject_id, fresh=rows.version == 1)
-        self._refresh_measures(rows.subject_id, rows.measures, position)
-        self._refresh_profiles(rows.subject_id, rows.profiles, position)
+    def refresh(self, known: _Known, touched: Touched, position: int) -> None:
+        """Close the open rows of the touched part that the event ended, open its new ones."""
+        if known.open_version != touched.version - 1:
+            earlier = self.seen.get(touched.subject_id)
+            if earlier is not None and earlier.open_version == touched.version - 1:
+                # Forgotten since an earlier event of this batch: the views do not hold
+                # that event's rows yet, the batch does.
+                known.measures, known.profiles = earlier.measures, earlier.profiles
+            else:
+                self._load_open(known, touched.subject_id, fresh=touched.version == 1)
+        self.seen[touched.subject_id] = known
+        if touched.measure_id is not None:
+            self._refresh_measure(known, touched.measure_id, touched.measures, position)
+        else:
+            by_measure: dict[str, dict[str, MeasureRow]] = {}
+            for digest, row in touched.measures.items():
+                by_measure.setdefault(row.measure_id, {})[digest] = row
+            for measure_id in known.measures.keys() | by_measure.keys():
+                self._refresh_measure(known, measure_id, by_measure.get(measure_id, {}), position)
+        if touched.profiles is not None:
+            self._refresh_profiles(known.profiles, touched.profiles, position)
+        known.open_version = touched.version
 
-    def _load_open(self, subject_id: str, *, fresh: bool) -> None:
-        measures: dict[str, Key] = {}
-        profiles: dict[str, Key] = {}
-        if not fresh:
-            self.cursor.execute(OPEN_MEASURES, (subject_id,))
-            for row in self.cursor.fetchall():
-                measures[row["digest"]] = (row["measure_id"], row["eff_from"], int(row["rec_from"]))
-            self.cursor.execute(OPEN_PROFILES, (subject_id,))
-            for row in self.cursor.fetchall():
-                profiles[row["digest"]] = (row["subject_id"], row["eff_from"], int(row["rec_from"]))
-        self.open_measures[subject_id] = measures
-        self.open_profiles[subject_id] = profiles
+    def _load_open(self, known: _Known, subject_id: str, *, fresh: bool) -> None:
+        known.measures, known.profiles = {}, {}
+        if fresh:
+            return
+        self.cursor.execute(OPEN_MEASURES, (subject_id,))
+        for row in self.cursor.fetchall():
+            key = (row["measure_id"], row["eff_from"], int(row["rec_from"]))
+            known.measures.setdefault(row["measure_id"], {})[row["digest"]] = key
+        self.cursor.execute(OPEN_PROFILES, (subject_id,))
+        for row in self.cursor.fetchall():
+            known.profiles[row["digest"]] = (
+                row["subject_id"],
+                row["eff_from"],
+                int(row["rec_from"]),
+            )
 
-    def _refresh_measures(
-        self, subject_id: str, rows: dict[str, MeasureRow], position: int
+    def _refresh_measure(
+        self, known: _Known, measure_id: str, rows: dict[str, MeasureRow], position: int
     ) -> None:
-        open_rows = self.open_measures[subject_id]
-        for gone in open_rows.keys() - rows.keys():
+        open_rows = known.measures.setdefault(measure_id, {})
+        for gone in [digest for digest in open_rows if digest not in rows]:
             key = open_rows.pop(gone)
             if key in self.new_measures:
                 self.new_measures[key][4] = position
             else:
                 self.closed_measures.append((position, *key))
-        for digest in rows.keys() - open_rows.keys():
-            row = rows[digest]
+        for digest, row in rows.items():
+            if digest in open_rows:
+                continue
             key = (row.measure_id, row.eff_from, position)
             open_rows[digest] = key
             self.new_measures[key] = [
@@ -146,19 +189,21 @@ class _Batch:
                 row.authority, row.kind, row.subject_kind, row.programs, row.digest,
                 row.terms_digest, row.document,
             ]  # fmt: skip
+        if not open_rows:
+            del known.measures[measure_id]
 
     def _refresh_profiles(
-        self, subject_id: str, rows: dict[str, ProfileRow], position: int
+        self, open_rows: dict[str, Key], rows: dict[str, ProfileRow], position: int
     ) -> None:
-        open_rows = self.open_profiles[subject_id]
-        for gone in open_rows.keys() - rows.keys():
+        for gone in [digest for digest in open_rows if digest not in rows]:
             key = open_rows.pop(gone)
             if key in self.new_profiles:
                 self.new_profiles[key][0][4] = position
             else:
                 self.closed_profiles.append((position, *key))
-        for digest in rows.keys() - open_rows.keys():
-            row = rows[digest]
+        for digest, row in rows.items():
+            if digest in open_rows:
+                continue
             key = (row.subject_id, row.eff_from, position)
             open_rows[digest] = key
             values = [
@@ -215,7 +260,8 @@ class Projector:
         self.views = views
         self.batch_size = batch_size
         self.lock = threading.Lock()
-        self.subjects: OrderedDict[UUID, Subject] = OrderedDict()
+        self.subjects: OrderedDict[UUID, _Known] = OrderedDict()
+        """The subjects of the latest events, least recently projected first."""
         self.cache_size = 50_000
         self.failure: ProjectionFailure | None = None
         """The last batch's failure, until a batch succeeds again."""
@@ -260,6 +306,8 @@ class Projector:
             return NOTHING_LEFT
         try:
             outcome = PROJECTED if self._apply(notifications) else BUSY
+            if outcome == BUSY:
+                self.subjects.clear()  # advanced past the rows the views hold for them
         except IntegrityError:
             # Another projector recorded this batch first: its rows are the same as ours.
             self.subjects.clear()
@@ -277,19 +325,18 @@ class Projector:
         # Everything that reads the event store happens before the write transaction opens:
         # SQLite's connection pool would make a reader wait behind a waiting writer.
         events = [self.ledger.mapper.to_domain_event(n) for n in notifications]
-        rows = [
-            _SubjectRows.of(self._advance(event)) if isinstance(event, Subject.Event) else None
-            for event in events
+        changes = [
+            self._advance(event) if isinstance(event, Subject.Event) else None for event in events
         ]
         with self.views.transaction(commit=True) as cursor:
             if not self.views.try_lock(cursor):
                 return False
             batch = _Batch(cursor)
             known_from = self._last_known_from(cursor)
-            for notification, event, subject_rows in zip(notifications, events, rows, strict=True):
+            for notification, event, change in zip(notifications, events, changes, strict=True):
                 known_from = self._log(batch, notification, event, known_from)
-                if subject_rows is not None:
-                    batch.refresh(subject_rows, notification.id)
+                if change is not None:
+                    batch.refresh(*change, notification.id)
             batch.flush()
             self.views.record_tracking(cursor, notifications[-1].id)
         return True
@@ -315,21 +362,22 @@ class Projector:
         row = cursor.fetchone()
         return "" if row is None else str(row["known_from"])
 
-    def _advance(self, event: Subject.Event) -> Subject:
-        """The event's subject as it stands right after the event."""
+    def _advance(self, event: Subject.Event) -> tuple[_Known, Touched]:
+        """The event's subject brought up to the event, and the rows of the part it touched."""
         subject_id = event.originator_id
-        cached = self.subjects.pop(subject_id, None)
+        known = self.subjects.pop(subject_id, None)
         if isinstance(event, Subject.Registered):
             subject = event.mutate(None)
-        elif cached is not None and cached.version == event.originator_version - 1:
-            subject = event.mutate(cached)
+            assert isinstance(subject, Subject)
+            known = _Known(subject)
+        elif known is not None and known.subject.version == event.originator_version - 1:
+            event.mutate(known.subject)
         else:
-            subject = self.ledger.subject(subject_id, event.originator_version)
-        assert isinstance(subject, Subject)
-        self.subjects[subject_id] = subject
+            known = _Known(self.ledger.subject(subject_id, event.originator_version))
+        self.subjects[subject_id] = known
         if len(self.subjects) > self.cache_size:
             self.subjects.popitem(last=False)
-        return subject
+        return known, rows_after(known.subject, event)
 
     def rebuild(self) -> int:
         """Empty the views and project the whole log again."""

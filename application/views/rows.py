@@ -4,7 +4,13 @@ Given the subject as the ledger knows it after one of its events, these function
 row that should be open now: one per stretch of effective time over which a measure is in
 force unchanged, and one per stretch over which the profile is unchanged. Each row carries a
 digest of its content, so a projector can tell which open rows an event closed and which it
-opened, without knowing anything about the event itself.
+opened by comparing digests.
+
+An event changes only part of a subject's rows, and ``rows_after`` derives just that part:
+a measure's own events (its imposition, amendments and rescission) touch that measure's
+rows alone, since no other measure's rows and no profile row read anything of it. A
+registration, a profile amendment and a voiding (which folds the state again) may touch
+everything.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 from application.documents import measure_document, plain, profile_document
 from application.views.schema import BEGINNING
-from domain.state import Segment, value_at
+from domain.state import MeasureState, Segment, value_at
 from domain.subject import Subject
 from domain.values import Profile
 
@@ -36,21 +42,60 @@ def stamp_or_none(moment: datetime | None) -> str | None:
     return None if moment is None else stamp(moment)
 
 
+_ASCII_PUNCTUATION = {c: " " for c in range(128) if not chr(c).isalnum()}
+
+
 def normalize(name: str) -> str:
     """A name reduced for matching: no accents, no case, no punctuation, single spaces."""
+    if name.isascii():  # most names: nothing to decompose, and one table for the rest
+        return " ".join(name.lower().translate(_ASCII_PUNCTUATION).split())
     decomposed = unicodedata.normalize("NFKD", name)
     letters = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join("".join(c if c.isalnum() else " " for c in letters).split())
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+"""``json.dumps`` with these options builds an encoder per call; one of each does."""
+
+
 def digest(content: Any) -> str:
-    encoded = json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    encoded = _CANONICAL.encode(content).encode()
     return hashlib.sha256(encoded).hexdigest()[:32]
 
 
 def bar_list(values: list[str]) -> str:
     """Values as ``|a|b|``, so that ``LIKE '%|a|%'`` finds one exactly."""
     return "|" + "|".join(values) + "|" if values else ""
+
+
+@dataclass(frozen=True)
+class Touched:
+    """The open rows an event's part of a subject should have right after the event."""
+
+    subject_id: str
+    version: int
+    measure_id: str | None
+    """The one measure whose rows the event touched, or None for every measure."""
+    measures: dict[str, MeasureRow]
+    """The open rows of that measure (or of all), by digest."""
+    profiles: dict[str, ProfileRow] | None
+    """Every open profile row by digest, or None where the event left them as they were."""
+
+
+MEASURE_EVENTS = (Subject.MeasureImposed, Subject.MeasureAmended, Subject.Rescinded)
+
+
+def rows_after(subject: Subject, event: Subject.Event) -> Touched:
+    """The rows of the part of ``subject`` (as it stands right after ``event``) that the
+    event touched."""
+    subject_id = str(subject.id)
+    if isinstance(event, MEASURE_EVENTS):
+        number: int = event.measure_number
+        measure = subject.state.measures.get(number)
+        rows = {} if measure is None else one_measure_rows(subject, measure)
+        return Touched(subject_id, subject.version, event.measure_id, rows, None)
+    return Touched(subject_id, subject.version, None, measure_rows(subject), profile_rows(subject))
 
 
 @dataclass(frozen=True)
@@ -88,6 +133,13 @@ def measure_rows(subject: Subject) -> dict[str, MeasureRow]:
     return {row.digest: row for row in rows}
 
 
+def one_measure_rows(subject: Subject, measure: MeasureState) -> dict[str, MeasureRow]:
+    """The open rows of one measure of the subject, by digest."""
+    segments = subject.state.segments()
+    rows = (_measure_row(subject, s) for s in segments if s.measure.number == measure.number)
+    return {row.digest: row for row in rows}
+
+
 def _measure_row(subject: Subject, segment: Segment) -> MeasureRow:
     measure = segment.measure
     document = measure_document(subject, measure, segment.effective_from)
@@ -112,7 +164,7 @@ def _measure_row(subject: Subject, segment: Segment) -> MeasureRow:
         programs=bar_list(list(segment.terms.programs)),
         digest=digest(document),
         terms_digest=terms_digest,
-        document=json.dumps(document, separators=(",", ":")),
+        document=_COMPACT.encode(document),
     )
 
 
@@ -155,6 +207,6 @@ def _profile_row(
         countries=bar_list(countries),
         refs=bar_list(references),
         digest=digest([document, eff_from, eff_to]),
-        document=json.dumps(document, separators=(",", ":")),
+        document=_COMPACT.encode(document),
         names=tuple((n.value, str(plain(n.type)), normalize(n.value)) for n in profile.names),
     )
