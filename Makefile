@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 DATABASE ?= sqlite:///ledger.db
 
-.PHONY: install run demo test test-slow lint format lock clean
+.PHONY: install run demo test test-slow lint format lock clean bench bench-scale
 
 install: $(STAMP)
 
@@ -36,6 +36,23 @@ test: install  ## The test suite: in memory, SQLite and the local PostgreSQL (al
 
 test-slow: install  ## The load, fault and real-list tests (marked slow); CI runs them after `make test`
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m slow $(PYTEST_ARGS)
+
+# The benchmarks (bench/): each compares the ledger with a baseline in one run, interleaved,
+# and prints medians with the load average. BENCH_ARGS goes to every script, e.g.
+# BENCH_ARGS="--project ../baseline" to measure another checkout, or "--json".
+BENCH_ARGS ?=
+
+bench: install  ## The quick benchmarks (minutes): HTTP reads and writes, commits, rebuild, import
+	$(BIN)/python bench/http_reads.py $(BENCH_ARGS)
+	$(BIN)/python bench/http_writes.py $(BENCH_ARGS)
+	$(BIN)/python bench/commit_throughput.py $(BENCH_ARGS)
+	$(BIN)/python bench/rebuild.py $(BENCH_ARGS)
+	$(BIN)/python bench/ofac_history.py --no-check $(BENCH_ARGS)
+	$(BIN)/python bench/ofac_history.py --no-check --postgres $(BENCH_ARGS)
+	$(BIN)/python bench/scale.py --size 50k $(BENCH_ARGS)
+
+bench-scale: install  ## Reads at 5M events against 50k (PostgreSQL); the first run builds for long
+	$(BIN)/python bench/scale.py --size 5M --keep $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,204 @@
+"""Events per second of concurrent writes through the ledger, against the library alone.
+
+Both sides write to a SQLite file of their own, durably, from the same number of threads,
+for ``--seconds``:
+
+- the ledger: ``bootstrap(Settings(...)).ledger.execute(RegisterSubject(...))``, a subject with
+  an OFAC reference of its own (two events: the subject and its reference claim); the views
+  are left to a projector elsewhere (``projections=external``), so only the write path counts;
+- the library: an ``eventsourcing`` ``Application`` saving one new aggregate, one event, per
+  ``save()``, that is one transaction per event, as the library does out of the box.
+
+Events per second are counted from the log's last position before and after. Prints both
+sides, the ratio ledger / library (the goal: at least 3) and each database's ``PRAGMA
+synchronous`` and journal mode, so that "durable" can be checked rather than assumed.
+
+Run: ``.venv/bin/python bench/commit_throughput.py [--threads 1,8,32] [--seconds 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import common
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+
+
+class Note(Aggregate):
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class Notes(Application[Any]):
+    """The library's own application, as its documentation writes one."""
+
+
+_numbers = itertools.count(int(time.time()) * 1000)
+_lock = threading.Lock()
+
+
+def _next() -> int:
+    with _lock:
+        return next(_numbers)
+
+
+def threaded(threads: int, seconds: float, write: Callable[[], object]) -> float:
+    """Call ``write`` from ``threads`` threads until ``seconds`` pass; the elapsed time."""
+    failures: list[BaseException] = []
+    stop = time.monotonic() + seconds
+
+    def work() -> None:
+        try:
+            while time.monotonic() < stop:
+                write()
+        except BaseException as error:
+            failures.append(error)
+
+    began = time.monotonic()
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise failures[0]
+    return time.monotonic() - began
+
+
+def pragmas(datastore: Any) -> str:
+    """The journal mode and synchronous level a datastore's connections write with."""
+    try:
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            journal = cursor.fetchone()[0]
+            cursor.execute("PRAGMA synchronous")
+            synchronous = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[cursor.fetchone()[0]]
+    except Exception as error:  # a datastore of another shape: say so, do not guess
+        return f"unknown ({type(error).__name__})"
+    return f"journal_mode={journal}, synchronous={synchronous}"
+
+
+class LedgerSide:
+    def __init__(self, path: Path) -> None:
+        from application.bootstrap import bootstrap
+        from application.commands import Citation, RegisterSubject
+        from application.settings import Settings
+        from domain.values import Actor, Authority, Name, Profile, Reference, Source, SubjectKind
+
+        self.services = bootstrap(
+            Settings(database_url=f"sqlite:///{path}", projections="external")
+        )
+        self.actor = Actor("bench", "commit benchmark")
+        citation = Citation(source=Source(Authority.US_OFAC, "commit benchmark"))
+        moment = datetime(2021, 12, 10, tzinfo=UTC)
+
+        def command() -> Any:
+            n = _next()
+            return RegisterSubject(
+                kind=SubjectKind.ORGANIZATION,
+                profile=Profile((Name(f"COMPANY NUMBER {n}"),)),
+                references=(Reference(Authority.US_OFAC, str(n)),),
+                effective_at=moment,
+                citation=citation,
+            )
+
+        self.command = command
+
+    def events_per_second(self, threads: int, seconds: float) -> float:
+        ledger = self.services.ledger
+        first = ledger.last_position()
+        elapsed = threaded(threads, seconds, lambda: ledger.execute(self.command(), self.actor))
+        return (ledger.last_position() - first) / elapsed
+
+    def describe(self) -> str:
+        return pragmas(self.services.ledger.recorder.datastore)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.services.close()
+
+
+class LibrarySide:
+    def __init__(self, path: Path) -> None:
+        self.app = Notes(
+            env={
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        )
+
+    def events_per_second(self, threads: int, seconds: float) -> float:
+        recorder = self.app.recorder
+        first = recorder.max_notification_id() or 0
+        elapsed = threaded(threads, seconds, lambda: self.app.save(Note(str(_next()))))
+        return ((recorder.max_notification_id() or 0) - first) / elapsed
+
+    def describe(self) -> str:
+        return pragmas(self.app.recorder.datastore)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    common.common_arguments(parser)
+    parser.add_argument("--threads", default="1,8,32", help="writer threads, comma-separated")
+    parser.add_argument("--seconds", type=float, default=5, help="duration of each run")
+    args = parser.parse_args()
+    common.use_project(args.project)
+    counts = [int(n) for n in args.threads.split(",")]
+
+    with tempfile.TemporaryDirectory(prefix="bench-commits-") as folder:
+        ours = LedgerSide(Path(folder) / "ledger.db")
+        library = LibrarySide(Path(folder) / "library.db")
+        load_before = common.load_average()
+        try:
+            sides: dict[str, Callable[[], float]] = {}
+            for n in counts:
+                sides[f"{n}|ledger"] = _logged(f"ledger, {n} threads", ours, n, args.seconds)
+                sides[f"{n}|library"] = _logged(f"library, {n} threads", library, n, args.seconds)
+            results = common.interleaved(args.repeats, sides)
+            described = {"ledger": ours.describe(), "library": library.describe()}
+        finally:
+            ours.close()
+            library.close()
+
+    report = common.Report(
+        f"Events/s of concurrent writes on SQLite, ledger against the library, median of "
+        f"{args.repeats}",
+        common.project_label(args.project),
+        ["threads", "ledger events/s", "library events/s", "ratio"],
+        load_average_before=load_before,
+    )
+    for n in counts:
+        mine = common.median(results[f"{n}|ledger"])
+        theirs = common.median(results[f"{n}|library"])
+        report.add(n, mine, theirs, f"{mine / theirs:.2f}")
+    for side, text in described.items():
+        report.note(f"{side}: {text}")
+    report.show(args.json)
+
+
+def _logged(
+    label: str, side: LedgerSide | LibrarySide, threads: int, seconds: float
+) -> Callable[[], float]:
+    def once() -> float:
+        rate = side.events_per_second(threads, seconds)
+        common.progress(f"{label}: {rate:,.0f} events/s")
+        return rate
+
+    return once
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""What the ledger's reads cost over HTTP, against a bare FastAPI app answering a like dict.
+
+The ledger: a real ``ledger serve`` (one process, the default SQLite store unless
+``--database``), holding the founding example and the latest OFAC SDN copy of the shared
+history (about 12,000 subjects, imported with ``ledger import ofac-sdn``). The floor:
+``bench/bare_app.py``, an async endpoint returning a dict shaped like the ledger's answer,
+served by uvicorn the same way. wrk loads each with 8 connections, in turn, ``--repeats``
+times:
+
+1. GET /v1/subjects/{id}, over 500 of the imported subjects;
+2. GET /v1/measures?as_of=<the copy's date>&limit=100.
+
+It prints each side's median requests per second and p99, and the ratio ledger / bare (the
+goals: at least 0.6 and 0.5).
+
+Run: ``.venv/bin/python bench/http_reads.py [--seconds 10] [--project /work/baseline]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import common
+import httpx2 as httpx
+import load
+
+ARCHIVE = "ofac-sdn/sdn-history-2021-08-18-to-2024-05-03.tar.xz"
+OBSERVED = re.compile(r"sdn_(\d{4}-\d\d-\d\d)T(\d\d)(\d\d)(\d\d)Z\.csv$")
+
+
+def shared_data() -> Path:
+    import os
+
+    configured = os.environ.get("LEDGER_SHARED_DATA")
+    return Path(configured) if configured else common.REPOSITORY.parent / "shared" / "data"
+
+
+def latest_copy(folder: Path) -> tuple[Path, str]:
+    """The newest SDN copy of the shared history, unpacked into ``folder``, and its time."""
+    with tarfile.open(shared_data() / ARCHIVE) as archive:
+        members = [m for m in archive.getmembers() if OBSERVED.search(m.name)]
+        newest = max(members, key=lambda m: OBSERVED.search(m.name).groups())  # type: ignore[union-attr]
+        archive.extract(newest, folder, filter="data")
+    day, hours, minutes, seconds = OBSERVED.search(newest.name).groups()  # type: ignore[union-attr]
+    return folder / newest.name, f"{day}T{hours}:{minutes}:{seconds}Z"
+
+
+def prepare(database: str, folder: Path) -> str:
+    """Load the ledger unless it holds subjects already; the copy's date."""
+    copy, observed_at = latest_copy(folder)
+    common.progress(f"loading {copy.name} into {database}")
+    common.ledger("demo", "--database", database)
+    output = common.ledger(
+        "import", "ofac-sdn", str(copy), "--observed-at", observed_at, "--database", database
+    )
+    common.progress(output.strip().splitlines()[-1] if output.strip() else "imported")
+    common.ledger("project", "--once", "--database", database)
+    return observed_at[:10]
+
+
+def subject_paths(base: str, headers: dict[str, str], as_of: str) -> list[str]:
+    answer = httpx.get(
+        f"{base}/v1/measures",
+        params={"authority": "US-OFAC", "as_of": as_of, "limit": 500},
+        headers=headers,
+        timeout=60,
+    )
+    answer.raise_for_status()
+    ids = list(dict.fromkeys(m["subject_id"] for m in answer.json()["items"]))
+    return [f"/v1/subjects/{i}" for i in ids]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    common.common_arguments(parser)
+    parser.add_argument("--database", help="default: a new SQLite file in a temporary folder")
+    parser.add_argument("--seconds", type=float, default=10, help="wrk duration per run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="ledger serve processes")
+    args = parser.parse_args()
+    common.use_project(args.project)
+
+    with tempfile.TemporaryDirectory(prefix="bench-reads-") as folder:
+        database = args.database or f"sqlite:///{Path(folder) / 'reads.db'}"
+        as_of = prepare(database, Path(folder))
+        token = common.create_key(database, "reader")
+        headers = load.bearer(token)
+        load_before = common.load_average()
+        with (
+            common.serve_ledger(database, args.workers) as ledger,
+            common.serve_bare() as bare,
+        ):
+            subjects = [load.Request("GET", p) for p in subject_paths(ledger.base, headers, as_of)]
+            measures = [load.Request("GET", f"/v1/measures?as_of={as_of}&limit=100")]
+            figures = {
+                "GET /v1/subjects/{id}": subjects,
+                "GET /v1/measures?as_of&limit=100": measures,
+            }
+            for requests in figures.values():
+                load.check_answers(ledger.base, requests[:3], headers)
+
+            def run(server: common.Server, requests: list[load.Request], label: str) -> Any:
+                def once() -> load.WrkResult:
+                    result = load.wrk(
+                        server.base,
+                        requests,
+                        connections=args.connections,
+                        seconds=args.seconds,
+                        headers=headers,
+                    )
+                    common.progress(
+                        f"{label}: {result.requests_per_second:,.0f} req/s, "
+                        f"p99 {result.p99_ms:.1f} ms, {result.failed} failed"
+                    )
+                    return result
+
+                return once
+
+            sides = {}
+            for figure, requests in figures.items():
+                sides[f"{figure}|ledger"] = run(ledger, requests, f"ledger {figure}")
+                sides[f"{figure}|bare"] = run(bare, requests, f"bare {figure}")
+            results = common.interleaved(args.repeats, sides)
+            rss = ledger.rss_mib()
+
+    report = common.Report(
+        f"HTTP reads, {args.workers} worker(s), {args.connections} connections, "
+        f"median of {args.repeats}",
+        common.project_label(args.project),
+        ["figure", "ledger req/s", "bare req/s", "ratio", "ledger p99 ms", "bare p99 ms"],
+        load_average_before=load_before,
+    )
+    for figure in figures:
+        ours, floor = results[f"{figure}|ledger"], results[f"{figure}|bare"]
+        rate = common.median([r.requests_per_second for r in ours])
+        bare_rate = common.median([r.requests_per_second for r in floor])
+        report.add(
+            figure,
+            rate,
+            bare_rate,
+            f"{rate / bare_rate:.2f}",
+            common.median([r.p99_ms for r in ours]),
+            common.median([r.p99_ms for r in floor]),
+        )
+        failed = sum(r.failed for r in ours + floor)
+        if failed:
+            report.note(f"{figure}: {failed} requests failed")
+    report.note(f"store: {common.redacted(database)}; ledger API RSS after the load {rss:.0f} MiB")
+    report.show(args.json)
+
+
+if __name__ == "__main__":
+    main()

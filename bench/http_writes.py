@@ -1,0 +1,224 @@
+"""What HTTP adds to a write: register + designate over HTTP against the same commands in process.
+
+Both sides record the same thing, over and over for ``--seconds``: a subject (two names, a
+date of birth, a nationality, an OFAC reference of its own) and then its designation, the
+second write naming the subject the first created.
+
+- HTTP: a real ``ledger serve`` (one process, a SQLite file of its own unless ``--database``),
+  driven by 1, 8 and 32 concurrent clients (asyncio and httpx, with an operator's key).
+- In process: ``bootstrap(Settings(...)).ledger.execute`` from 1, 8 and 32 threads, on a SQLite
+  file of its own, keeping the views as the server does (inline projections).
+
+The commands are the API's own (``SubjectIn``/``DesignationIn.to_command``), so both sides
+record identical events. Prints pairs per second on each side and the ratio HTTP / in process
+(the goal: at least 0.6).
+
+Run: ``.venv/bin/python bench/http_writes.py [--clients 1,8,32] [--project /work/baseline]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import common
+import httpx2 as httpx
+import load
+
+SOURCE = {"authority": "US-OFAC", "reference": "SDN list 2021-12-10", "published_on": "2021-12-10"}
+_numbers = itertools.count(int(time.time()) * 1000)
+_lock = threading.Lock()
+
+
+def next_reference() -> str:
+    """A reference no subject holds yet: a write that reused one would be refused (409)."""
+    with _lock:
+        return str(next(_numbers))
+
+
+def subject_body(reference: str) -> dict[str, Any]:
+    return {
+        "kind": "person",
+        "profile": {
+            "names": [
+                {"value": f"PETROV, Ivan {reference}"},
+                {"value": f"PETROFF, Ivan {reference}", "type": "aka"},
+            ],
+            "birth_dates": ["1969-08-07"],
+            "nationalities": ["Russia"],
+        },
+        "references": [{"authority": "US-OFAC", "id": reference}],
+        "effective_at": "2021-12-10",
+        "source": SOURCE,
+    }
+
+
+DESIGNATION = {
+    "authority": "US-OFAC",
+    "programs": ["DPRK3"],
+    "legal_basis": "E.O. 13722",
+    "effective_from": "2021-12-10",
+    "source": SOURCE,
+}
+
+
+# Over HTTP ------------------------------------------------------------------------------
+
+
+async def _http_client(client: httpx.AsyncClient, stop: float, done: list[int]) -> None:
+    while time.monotonic() < stop:
+        created = await client.post("/v1/subjects", json=subject_body(next_reference()))
+        if created.status_code != 201:
+            raise RuntimeError(f"register answered {created.status_code}: {created.text[:300]}")
+        subject_id = created.json()["events"][0]["subject_id"]
+        designated = await client.post(f"/v1/subjects/{subject_id}/designations", json=DESIGNATION)
+        if designated.status_code != 201:
+            raise RuntimeError(
+                f"designate answered {designated.status_code}: {designated.text[:300]}"
+            )
+        done[0] += 1
+
+
+def over_http(base: str, token: str, clients: int, seconds: float) -> float:
+    async def run() -> float:
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(
+            base_url=base, headers=load.bearer(token), timeout=60, limits=limits
+        ) as client:
+            done = [0]
+            began = time.monotonic()
+            await asyncio.gather(
+                *(_http_client(client, began + seconds, done) for _ in range(clients))
+            )
+            return done[0] / (time.monotonic() - began)
+
+    return asyncio.run(run())
+
+
+# In process -----------------------------------------------------------------------------
+
+
+class InProcess:
+    """The application on a SQLite file of its own, keeping its views as ``ledger serve``
+    does, and the API's commands built once from the same request bodies."""
+
+    def __init__(self, database: str) -> None:
+        from api.schemas.measures import DesignationIn
+        from api.schemas.subjects import SubjectIn
+        from application.bootstrap import bootstrap
+        from application.settings import Settings
+        from domain.values import Actor
+
+        self.services = bootstrap(Settings(database_url=database))
+        self.services.start()
+        self.actor = Actor("bench", "write benchmark")
+        self.register = SubjectIn.model_validate(subject_body("0")).to_command()
+        self.designate = DesignationIn.model_validate(DESIGNATION).to_command("0")
+
+    def pairs_per_second(self, threads: int, seconds: float) -> float:
+        from domain.values import Authority, Name, Reference
+
+        ledger = self.services.ledger
+        done = [0]
+        failures: list[BaseException] = []
+        stop = time.monotonic() + seconds
+
+        def work() -> None:
+            try:
+                while time.monotonic() < stop:
+                    reference = next_reference()
+                    names = (
+                        Name(f"PETROV, Ivan {reference}"),
+                        Name(f"PETROFF, Ivan {reference}", self.register.profile.names[1].type),
+                    )
+                    command = replace(
+                        self.register,
+                        profile=replace(self.register.profile, names=names),
+                        references=(Reference(Authority.US_OFAC, reference),),
+                    )
+                    receipt = ledger.execute(command, self.actor)
+                    subject = receipt.subject_ids[0]
+                    ledger.execute(replace(self.designate, subject=subject), self.actor)
+                    with _lock:
+                        done[0] += 1
+            except BaseException as error:
+                failures.append(error)
+
+        began = time.monotonic()
+        workers = [threading.Thread(target=work) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if failures:
+            raise failures[0]
+        return done[0] / (time.monotonic() - began)
+
+    def close(self) -> None:
+        self.services.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    common.common_arguments(parser)
+    parser.add_argument("--clients", default="1,8,32", help="concurrent clients, comma-separated")
+    parser.add_argument("--seconds", type=float, default=10, help="duration of each run")
+    parser.add_argument("--database", help="the HTTP side's store (default: a new SQLite file)")
+    args = parser.parse_args()
+    common.use_project(args.project)
+    counts = [int(n) for n in args.clients.split(",")]
+
+    with tempfile.TemporaryDirectory(prefix="bench-writes-") as folder:
+        database = args.database or f"sqlite:///{Path(folder) / 'http.db'}"
+        common.ledger("demo", "--database", database)
+        token = common.create_key(database, "operator")
+        in_process = InProcess(f"sqlite:///{Path(folder) / 'in-process.db'}")
+        load_before = common.load_average()
+        try:
+            with common.serve_ledger(database) as server:
+                sides: dict[str, Any] = {}
+                for n in counts:
+                    sides[f"{n}|http"] = _logged(
+                        f"HTTP, {n} clients",
+                        lambda n=n: over_http(server.base, token, n, args.seconds),
+                    )
+                    sides[f"{n}|in process"] = _logged(
+                        f"in process, {n} threads",
+                        lambda n=n: in_process.pairs_per_second(n, args.seconds),
+                    )
+                results = common.interleaved(args.repeats, sides)
+        finally:
+            in_process.close()
+
+    report = common.Report(
+        f"register + designate, HTTP against in process (SQLite), median of {args.repeats}",
+        common.project_label(args.project),
+        ["clients", "HTTP pairs/s", "in process pairs/s", "ratio"],
+        load_average_before=load_before,
+    )
+    for n in counts:
+        http = common.median(results[f"{n}|http"])
+        local = common.median(results[f"{n}|in process"])
+        report.add(n, http, local, f"{http / local:.2f}")
+    report.note("a pair is two writes: POST /v1/subjects, then POST /v1/subjects/{id}/designations")
+    report.show(args.json)
+
+
+def _logged(label: str, run: Any) -> Any:
+    def once() -> float:
+        rate = float(run())
+        common.progress(f"{label}: {rate:,.1f} pairs/s")
+        return rate
+
+    return once
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""How close rebuilding the views comes to merely reading the log.
+
+Builds a ledger of ``--events`` events (a SQLite file by default; the subjects, designations,
+amendments, rescissions and visa bans of ``scale_data.py``, recorded in batches), then, in
+turn and ``--repeats`` times:
+
+- rebuild: the ledger's ``Projector.rebuild()`` (what ``ledger rebuild`` runs): empty the
+  views and project the whole log again;
+- raw scan: read the same log through the library, ``recorder.select_notifications`` in
+  pages, and decode every event with the application's ``mapper.to_domain_event``; nothing
+  else. No projection can beat this: it is the floor.
+
+Prints events per second of each and the ratio rebuild / scan (the goal: at least 0.5).
+
+Run: ``.venv/bin/python bench/rebuild.py [--events 100000] [--database URL]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import common
+import scale_data
+
+PAGE = 5000
+
+
+def raw_scan(ledger: Any) -> int:
+    """Every event of the log, read in pages and decoded; how many."""
+    count, start = 0, 1
+    while notes := ledger.recorder.select_notifications(start=start, limit=PAGE):
+        for note in notes:
+            ledger.mapper.to_domain_event(note)
+        count += len(notes)
+        start = notes[-1].id + 1
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    common.common_arguments(parser)
+    parser.add_argument("--events", type=int, default=100_000, help="size of the log")
+    parser.add_argument("--database", help="default: a new SQLite file in a temporary folder")
+    args = parser.parse_args()
+    common.use_project(args.project)
+    from application.bootstrap import bootstrap
+    from application.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as folder:
+        database = args.database or f"sqlite:///{Path(folder) / 'rebuild.db'}"
+        services = bootstrap(Settings(database_url=database, projections="external"))
+        try:
+            if services.ledger.last_position() == 0:
+                built = scale_data.build(services.ledger, scale_data.subjects_for(args.events))
+                common.progress(f"recorded {built.events:,} events in {built.seconds:.0f} s")
+            events = services.ledger.last_position()
+            load_before = common.load_average()
+
+            def rebuild() -> float:
+                began = time.perf_counter()
+                services.projector.rebuild()
+                rate = events / (time.perf_counter() - began)
+                common.progress(f"rebuild: {rate:,.0f} events/s")
+                return rate
+
+            def scan() -> float:
+                began = time.perf_counter()
+                count = raw_scan(services.ledger)
+                rate = count / (time.perf_counter() - began)
+                common.progress(f"raw scan + decode: {rate:,.0f} events/s")
+                return rate
+
+            results = common.interleaved(args.repeats, {"rebuild": rebuild, "scan": scan})
+        finally:
+            services.close()
+
+    report = common.Report(
+        f"Rebuilding the views against a raw scan of the log, median of {args.repeats}",
+        common.project_label(args.project),
+        ["events", "rebuild events/s", "raw scan + decode events/s", "ratio"],
+        load_average_before=load_before,
+    )
+    rebuilt, scanned = common.median(results["rebuild"]), common.median(results["scan"])
+    report.add(events, rebuilt, scanned, f"{rebuilt / scanned:.2f}")
+    report.note(f"store: {common.redacted(database)}; scan pages of {PAGE} events")
+    report.show(args.json)
+
+
+if __name__ == "__main__":
+    main()

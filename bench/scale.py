@@ -1,0 +1,267 @@
+"""Do reads stay as fast on 5,000,000 events as on 50,000? (PostgreSQL, a real server, wrk.)
+
+Builds (or, with ``--keep``, reuses) a PostgreSQL ledger of each size: 50k events (10,000
+subjects) as the reference, and the ``--size`` one (5M: 1,000,000 subjects and 5,000,000
+events), each in a database of its own (``<prefix>_50k``, ``<prefix>_5m``); see
+``scale_data.py`` for what the events are and how they are recorded. The views are projected
+by the ledger's projector, with the rate printed.
+
+Then one ``ledger serve`` per size answers, under wrk's 8 connections, in turn and repeated:
+
+- GET /v1/subjects/{id} (random subjects),
+- GET /v1/measures?as_of=<date>&limit=100 (dates across the history; also with 1 connection,
+  the first page of the list as of a date, at 1M measures for the 5M ledger),
+- GET /v1/subjects?name=<a subject's full name>,
+- GET /v1/changes?since=position:A&until=position:A+10000&limit=100,
+
+and prints p50/p99 at each size, the ratio of the p99s, and each server's memory (RSS).
+
+Run: ``.venv/bin/python bench/scale.py --size 50k`` (a minute), ``--size 5M --keep`` (the
+first run builds for a long while; run it under nohup with ``--build-only``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import common
+import load
+import scale_data
+
+SIZES = {"50k": 50_000, "5M": 5_000_000}
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+@dataclass
+class Ledger:
+    size: str
+    url: str
+    subjects: int
+    last_position: int
+
+
+def database_name(prefix: str, size: str) -> str:
+    return f"{prefix}_{size.lower()}"
+
+
+def _admin(server: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(f"{server}/postgres", autocommit=True)
+
+
+def _exists(server: str, name: str) -> bool:
+    with _admin(server) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        return found.fetchone() is not None
+
+
+def _drop(server: str, name: str) -> None:
+    with _admin(server) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _create(server: str, name: str) -> None:
+    with _admin(server) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def database_size(server: str, name: str) -> str:
+    with _admin(server) as connection:
+        row = connection.execute("SELECT pg_size_pretty(pg_database_size(%s))", (name,)).fetchone()
+        return str(row[0]) if row else "?"
+
+
+def prepare(server: str, prefix: str, size: str, keep: bool) -> Ledger:
+    """The ledger of ``size``, built and projected, reused when ``keep`` and complete."""
+    from application.bootstrap import bootstrap
+    from application.settings import Settings
+
+    name = database_name(prefix, size)
+    url = f"{server}/{name}"
+    subjects = scale_data.subjects_for(SIZES[size])
+    expected = subjects * scale_data.EVENTS_PER_SUBJECT
+    if not (keep and _exists(server, name)):
+        _drop(server, name)
+        _create(server, name)
+    services = bootstrap(Settings(database_url=url, projections="external"))
+    try:
+        last = services.ledger.last_position()
+        if last not in (0, expected) and not scale_data.resumable(services.ledger, subjects):
+            common.progress(f"{name}: {last:,} events, not the {expected:,} expected; rebuilding")
+            services.close()
+            _drop(server, name)
+            _create(server, name)
+            services = bootstrap(Settings(database_url=url, projections="external"))
+            last = 0
+        if last < expected:
+            common.progress(
+                f"{name}: recording {expected - last:,} events of {subjects:,} subjects"
+                + (f" after the {last:,} recorded" if last else "")
+            )
+            built = scale_data.build(services.ledger, subjects)
+            common.progress(
+                f"{name}: recorded {built.events:,} events in {built.seconds:,.0f} s "
+                f"({built.events / built.seconds:,.0f} events/s)"
+            )
+            last = services.ledger.last_position()
+        if services.views.position() < last:
+            projected = scale_data.project(services.projector, last)
+            common.progress(
+                f"{name}: projected {projected.events:,} events in {projected.seconds:,.0f} s "
+                f"({projected.events / max(projected.seconds, 1e-9):,.0f} events/s)"
+            )
+        common.progress(f"{name}: ready, {last:,} events, {database_size(server, name)}")
+    finally:
+        services.close()
+    return Ledger(size, url, subjects, last)
+
+
+FIGURES = ("GET subject", "measures page", "measures page, 1 conn", "name search", "changes page")
+
+
+def requests_for(ledger: Ledger, figure: str, seed: int = 7) -> list[load.Request]:
+    draw = random.Random(seed)
+    if figure == "GET subject":
+        ids = [scale_data.subject_id(draw.randrange(ledger.subjects)) for _ in range(500)]
+        return [load.Request("GET", f"/v1/subjects/{i}") for i in ids]
+    if figure.startswith("measures page"):
+        span = (scale_data.HISTORY_END - scale_data.HISTORY_START).days
+        dates = [
+            (scale_data.HISTORY_START + timedelta(days=span * (k + 1) // 21)).date().isoformat()
+            for k in range(20)
+        ]
+        return [load.Request("GET", f"/v1/measures?as_of={d}&limit=100") for d in dates]
+    if figure == "name search":
+        names = [scale_data.primary_name(draw.randrange(ledger.subjects)) for _ in range(200)]
+        return [load.Request("GET", f"/v1/subjects?name={quote(n)}") for n in names]
+    if figure == "changes page":
+        window = 10_000
+        starts = [draw.randrange(1, max(ledger.last_position - window, 2)) for _ in range(20)]
+        return [
+            load.Request(
+                "GET", f"/v1/changes?since=position:{a}&until=position:{a + window}&limit=100"
+            )
+            for a in starts
+        ]
+    raise ValueError(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    common.common_arguments(parser)
+    parser.add_argument("--size", choices=sorted(SIZES), default="50k")
+    parser.add_argument("--keep", action="store_true", help="reuse the databases; keep them")
+    parser.add_argument("--build-only", action="store_true", help="build the ledger, no reads")
+    parser.add_argument("--server", default=SERVER, help="PostgreSQL server URL, no database")
+    parser.add_argument("--prefix", default="ledger_scale", help="database name prefix")
+    parser.add_argument("--seconds", type=float, default=10, help="wrk duration per run")
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    common.use_project(args.project)
+
+    sizes = ["50k"] if args.size == "50k" else ["50k", args.size]
+    if args.build_only:
+        sizes = [args.size]
+    began = time.perf_counter()
+    ledgers = [prepare(args.server, args.prefix, size, args.keep) for size in sizes]
+    common.progress(f"ledgers ready in {time.perf_counter() - began:,.0f} s")
+    if args.build_only:
+        return
+    try:
+        report = measure(args, ledgers)
+    finally:
+        if not args.keep:
+            for ledger in ledgers:
+                _drop(args.server, database_name(args.prefix, ledger.size))
+    report.show(args.json)
+
+
+def measure(args: argparse.Namespace, ledgers: list[Ledger]) -> common.Report:
+    from contextlib import ExitStack
+
+    load_before = common.load_average()
+    with ExitStack() as stack:
+        servers = {}
+        headers = {}
+        for ledger in ledgers:
+            servers[ledger.size] = stack.enter_context(common.serve_ledger(ledger.url))
+            headers[ledger.size] = load.bearer(common.create_key(ledger.url, "reader"))
+        idle = {size: server.rss_mib() for size, server in servers.items()}
+        plans = {}
+        for ledger in ledgers:
+            for figure in FIGURES:
+                requests = requests_for(ledger, figure)
+                load.check_answers(servers[ledger.size].base, requests[:3], headers[ledger.size])
+                plans[(figure, ledger.size)] = requests
+
+        def run(figure: str, size: str) -> Any:
+            def once() -> load.WrkResult:
+                connections = 1 if figure.endswith("1 conn") else args.connections
+                result = load.wrk(
+                    servers[size].base,
+                    plans[(figure, size)],
+                    connections=connections,
+                    seconds=args.seconds,
+                    headers=headers[size],
+                )
+                common.progress(
+                    f"{figure} at {size}: p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
+                    f"{result.requests_per_second:,.0f} req/s, {result.failed} failed"
+                )
+                return result
+
+            return once
+
+        sides = {f"{f}|{s}": run(f, s) for f in FIGURES for s in servers}
+        results = common.interleaved(args.repeats, sides)
+        loaded = {size: server.rss_mib() for size, server in servers.items()}
+
+    sizes = [ledger.size for ledger in ledgers]
+    columns = ["figure"]
+    for size in sizes:
+        columns += [f"p50 ms {size}", f"p99 ms {size}", f"req/s {size}"]
+    if len(sizes) == 2:
+        columns.append(f"p99 {sizes[1]}/{sizes[0]}")
+    report = common.Report(
+        f"Reads at scale (PostgreSQL, {args.connections} connections, median of {args.repeats})",
+        common.project_label(args.project),
+        columns,
+        load_average_before=load_before,
+    )
+    for figure in FIGURES:
+        row: list[Any] = [figure]
+        p99s = []
+        for size in sizes:
+            runs = results[f"{figure}|{size}"]
+            p99s.append(common.median([r.p99_ms for r in runs]))
+            row += [
+                common.median([r.p50_ms for r in runs]),
+                p99s[-1],
+                common.median([r.requests_per_second for r in runs]),
+            ]
+            failed = sum(r.failed for r in runs)
+            if failed:
+                report.note(f"{figure} at {size}: {failed} requests failed")
+        if len(sizes) == 2:
+            row.append(f"{p99s[1] / p99s[0]:.2f}x")
+        report.add(*row)
+    for ledger in ledgers:
+        report.note(
+            f"{ledger.size}: {ledger.last_position:,} events, {ledger.subjects:,} subjects; "
+            f"API RSS {idle[ledger.size]:.0f} MiB idle, "
+            f"{loaded[ledger.size]:.0f} MiB after the load"
+        )
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    report.note(f"measured at {stamp}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
