@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from application.commits import boundaries
 from application.idempotency import IdempotencyStore
 from application.keys import Keys
 from application.ledger import Clock, Ledger, utc_now
-from application.log_positions import LogPositions, log_positions
+from application.log_positions import LogPositions
 from application.reading import Reader
 from application.settings import Settings
-from application.storage import persistence_env
-from application.tables import Tables, tables_for
+from application.stores import store_for
+from application.tables import Tables
 from application.views.projector import Projector
 from application.views.runner import ProjectionRunner
-from application.views.store import PostgresViews, SQLiteViews, open_view_store
+from application.views.store import PostgresViews, SQLiteViews
 
 
 @dataclass
@@ -52,20 +52,22 @@ class Services:
 
 def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Services:
     settings = settings or Settings()
-    ledger = Ledger(env=persistence_env(settings.database_url), clock=clock)
-    views = open_view_store(ledger.factory)
+    store = store_for(settings.database_url)
+    env = store.persistence_env(settings.database_url, os.environ)
+    ledger = Ledger(env=env, clock=clock, store=store)
+    views = store.views(ledger.factory)
     projector = Projector(ledger, views, settings.projection_batch_size)
-    positions = log_positions(ledger.recorder)
+    positions = store.log_positions(ledger.recorder)
     reader = Reader(
         ledger,
         views,
         projector,
         positions,
-        boundaries(ledger.recorder),
+        store.boundaries(ledger.recorder),
         keeps_views=settings.projections == "inline",
         wait_seconds=settings.read_wait_seconds,
     )
-    tables = tables_for(ledger)
+    tables = store.tables(ledger.factory)
     idempotency = IdempotencyStore(
         tables,
         now=lambda: ledger.clock().timestamp(),
@@ -81,6 +83,6 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Servi
         runner=ProjectionRunner(projector, settings.projection_poll_seconds),
         reader=reader,
         tables=tables,
-        keys=Keys(tables, ledger.clock),
+        keys=Keys(tables, ledger.clock, settings.key_cache_seconds),
         idempotency=idempotency,
     )

@@ -15,47 +15,21 @@ One database transaction may hold several writes (a group commit, see
 ``application.group_commit``): each write still gets its own row, over its own consecutive
 positions, so a read may stop between two writes of one transaction (the state after the
 first really was, since the second was checked on it) but never inside one.
+
+This module holds what every store shares; each store's own way to record and find the rows
+is in its module (``application.stores.sqlite``, ``.postgres``, ``.memory``).
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Composed, Identifier
+
+from application.stores import store_of
 
 TABLE = "ledger_commits"
-SQLITE_DDL = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-    "last_position INTEGER PRIMARY KEY, first_position INTEGER NOT NULL)"
-)
-SQLITE_INSERT = f"INSERT INTO {TABLE} (last_position, first_position) VALUES (?, ?)"
-SQLITE_SELECT = (
-    f"SELECT first_position FROM {TABLE} WHERE last_position > ? ORDER BY last_position LIMIT 1"
-)
-
-
-def postgres_ddl(schema: str) -> Composed:
-    return SQL(
-        "CREATE TABLE IF NOT EXISTS {}.{} ("
-        "last_position bigint PRIMARY KEY, first_position bigint NOT NULL)"
-    ).format(Identifier(schema), Identifier(TABLE))
-
-
-def postgres_insert(schema: str) -> Composed:
-    return SQL("INSERT INTO {}.{} (last_position, first_position) VALUES (%s, %s)").format(
-        Identifier(schema), Identifier(TABLE)
-    )
-
-
-def postgres_select(schema: str) -> Composed:
-    return SQL(
-        "SELECT first_position FROM {}.{} WHERE last_position > %s ORDER BY last_position LIMIT 1"
-    ).format(Identifier(schema), Identifier(TABLE))
 
 
 def span(positions: Sequence[int] | None) -> tuple[int, int] | None:
@@ -92,53 +66,6 @@ class Boundaries(Protocol):
         ...
 
 
-class SQLiteBoundaries:
-    def __init__(self, recorder: SQLiteApplicationRecorder) -> None:
-        self.recorder = recorder
-
-    def at_or_before(self, position: int) -> int:
-        with self.recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(SQLITE_SELECT, (position,))
-            row = cursor.fetchone()
-        return boundary(position, None if row is None else int(row[0]))
-
-
-class PostgresBoundaries:
-    def __init__(self, recorder: PostgresApplicationRecorder) -> None:
-        self.recorder = recorder
-        self.statement = postgres_select(recorder.datastore.schema)
-
-    def at_or_before(self, position: int) -> int:
-        with self.recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(self.statement, (position,))
-            row: Any = cursor.fetchone()
-        return boundary(position, None if row is None else int(row["first_position"]))
-
-
-class MemoryCommits:
-    """The in-memory store's transactions, kept by its recorder as they happen."""
-
-    def __init__(self) -> None:
-        self.lasts: list[int] = []
-        self.firsts: list[int] = []
-
-    def record(self, rows: Sequence[tuple[int, int]]) -> None:
-        """Keep the (last, first) rows of one transaction's writes, in log order."""
-        for last, first in rows:
-            self.lasts.append(last)
-            self.firsts.append(first)
-
-    def at_or_before(self, position: int) -> int:
-        index = bisect.bisect_right(self.lasts, position)
-        return boundary(position, self.firsts[index] if index < len(self.lasts) else None)
-
-
 def boundaries(recorder: ApplicationRecorder) -> Boundaries:
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        return SQLiteBoundaries(recorder)
-    if isinstance(recorder, PostgresApplicationRecorder):
-        return PostgresBoundaries(recorder)
-    commits = getattr(recorder, "commits", None)
-    if isinstance(commits, MemoryCommits):
-        return commits
-    raise TypeError(f"no transaction boundaries for a {type(recorder).__name__}")
+    """The transaction boundaries of the log a recorder keeps."""
+    return store_of(recorder).boundaries(recorder)

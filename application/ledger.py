@@ -34,8 +34,8 @@ from application.commands import Command, RecordAction, RecordPublication
 from application.errors import PreconditionFailed, WriteConflict
 from application.group_commit import Overlay, Write, WriteQueue
 from application.handlers import Unit, handle, load_subject
-from application.log_positions import log_positions
-from application.recorders import SHARES, Share, ShareRefused, Shares, hooked_recorder
+from application.recorders import SHARES, Share, ShareRefused, Shares
+from application.stores import Store, store_of
 from application.transcodings import TupleMapper, register_value_transcodings
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
@@ -118,7 +118,15 @@ class Checked:
 class Ledger(Application[UUID]):
     name = "SanctionsLedger"
 
-    def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        clock: Clock = utc_now,
+        store: Store | None = None,
+    ) -> None:
+        self._chosen_store = store
+        """The store ``env`` names, if the caller chose it; else found from the library's
+        factory when the recorder is built."""
         super().__init__(env)
         self.clock = clock
         self.listeners: list[Callable[[WriteReceipt], None]] = []
@@ -127,7 +135,14 @@ class Ledger(Application[UUID]):
 
     def construct_recorder(self) -> ApplicationRecorder:
         """A recorder that lets a write commit its idempotency claim with its events."""
-        return hooked_recorder(self.factory)
+        return self.store.recorder(self.factory)
+
+    @property
+    def store(self) -> Store:
+        """The store the ledger's events are in."""
+        if self._chosen_store is None:
+            self._chosen_store = store_of(self.factory)
+        return self._chosen_store
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TupleMapper)
@@ -254,7 +269,7 @@ class Ledger(Application[UUID]):
 
     def _located(self, receipt: WriteReceipt) -> WriteReceipt:
         """A receipt made before its events had log positions, with their positions."""
-        positions = log_positions(self.recorder)
+        positions = self.store.log_positions(self.recorder)
         found = {s: positions.of(s) for s in receipt.subject_ids}
         events = tuple(replace(e, position=found[e.subject_id][e.version]) for e in receipt.events)
         return WriteReceipt(events, max((e.position for e in events), default=None))

@@ -18,34 +18,28 @@ the transaction at the writes before it: those are stored and committed, none af
 and the save then raises ``ShareRefused``. Writes after the refused one may have been
 checked on its effects, so they are not stored here but checked again by the caller. Every
 store behaves so, the in-memory one included, whose hooks cannot be rolled back.
+
+This module holds what every store shares; each store's recorder class is in its own module
+(``application.stores.sqlite``, ``.postgres``, ``.memory``) and is named here too.
 """
 
 from __future__ import annotations
 
-import time
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from eventsourcing.persistence import (
-    ApplicationRecorder,
-    InfrastructureFactory,
-    InterfaceError,
-    OperationalError,
-    StoredEvent,
-)
-from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
-from eventsourcing.utils import get_topic
+from typing import TYPE_CHECKING, Any
 
 from application import commits
-from application.storage import creation_lock
 from domain.errors import LedgerError
+
+if TYPE_CHECKING:
+    from application.stores.memory import MemoryHookedRecorder as MemoryHookedRecorder
+    from application.stores.postgres import PostgresHookedRecorder as PostgresHookedRecorder
+    from application.stores.sqlite import SQLiteHookedRecorder as SQLiteHookedRecorder
 
 WITHIN_TRANSACTION = "within_transaction"
 SHARES = "shares"
-INSERT_CHUNK = 1000
 Hook = Callable[[Any], None]
 """Called with the transaction's cursor (``None`` in memory, where a lock stands in for it)."""
 
@@ -103,7 +97,7 @@ class ShareRefused(Exception):
         self.ids = tuple(ids)
 
 
-def _with_shares(kwargs: dict[str, Any], count: int) -> dict[str, Any]:
+def with_shares(kwargs: dict[str, Any], count: int) -> dict[str, Any]:
     """The save's keywords with its writes: those it was given, or the save as one write
     with its hook."""
     if kwargs.get(SHARES) is not None:
@@ -114,14 +108,14 @@ def _with_shares(kwargs: dict[str, Any], count: int) -> dict[str, Any]:
     }
 
 
-def _shares_of(kwargs: dict[str, Any]) -> Shares:
+def shares_of(kwargs: dict[str, Any]) -> Shares:
     shares: Shares = kwargs[SHARES]
     return shares
 
 
-def _raise_refusal(kwargs: dict[str, Any], ids: Sequence[int] | None) -> None:
+def raise_refusal(kwargs: dict[str, Any], ids: Sequence[int] | None) -> None:
     """After the commit: tell the caller which write was refused, if one was."""
-    shares = _shares_of(kwargs)
+    shares = shares_of(kwargs)
     if shares.refused is None:
         return
     if shares.whole:
@@ -129,188 +123,16 @@ def _raise_refusal(kwargs: dict[str, Any], ids: Sequence[int] | None) -> None:
     raise ShareRefused(*shares.refused, ids or ())
 
 
-PROGRESS = "insert_progress"
-INSERT_ATTEMPTS = 5
-INSERT_RETRY_WAIT = 0.2
-# The library's own save, without the library's retries around it (see ``insert_events``).
-# No fallback to the decorated one: a library that stopped exposing it must fail loudly here,
-# not quietly try a commit of unknown outcome again.
-_library_insert_events: Callable[..., Sequence[int] | None] = (
-    PostgresApplicationRecorder.insert_events.__wrapped__
-)
+_STORE_RECORDERS = {
+    "SQLiteHookedRecorder": "application.stores.sqlite",
+    "PostgresHookedRecorder": "application.stores.postgres",
+    "MemoryHookedRecorder": "application.stores.memory",
+}
 
 
-class _Progress:
-    """How far one attempt of a save got: whether its commit may have been sent."""
-
-    committing = False
-
-
-def _committing(kwargs: dict[str, Any]) -> None:
-    progress: _Progress | None = kwargs.get(PROGRESS)
-    if progress is not None:
-        progress.committing = True
-
-
-class SQLiteHookedRecorder(SQLiteApplicationRecorder):
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), commits.SQLITE_DDL]
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        kwargs = _with_shares(kwargs, len(stored_events))
-        ids = super().insert_events(stored_events, **kwargs)
-        _raise_refusal(kwargs, ids)
-        return ids
-
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        shares = _shares_of(kwargs)
-        kept = shares.run_hooks(c)
-        ids = super()._insert_events(c, stored_events[:kept], **kwargs) or []
-        c.executemany(commits.SQLITE_INSERT, shares.spans(ids))
-        return ids
-
-
-class PostgresHookedRecorder(PostgresApplicationRecorder):
-    """The hook runs in the library's ``_insert_events`` step, which shares the insert's
-    transaction and, unlike the steps after the insert, lets an exception roll it back."""
-
-    def __init__(self, datastore: Any, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-        self.sql_create_statements.append(commits.postgres_ddl(self.datastore.schema))
-        self.insert_commit_statement = commits.postgres_insert(self.datastore.schema)
-
-    def create_table(self) -> None:
-        """Create the tables under the database's creation lock: processes starting at once
-        would otherwise collide in the catalog (see ``application.storage.creation_lock``)."""
-        with creation_lock(self.datastore):
-            super().create_table()
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        """Store the events, trying again only where that cannot store them twice.
-
-        The library tries a failed save again whatever the failure; but a connection lost
-        while the transaction commits leaves its outcome unknown, and a second attempt of a
-        save that was in fact stored meets its own events as a conflict, which the ledger
-        takes for another writer's and redoes the command. So a save is tried again only if
-        it failed before its commit was sent (a connection the restarted server had closed,
-        a pool that had none to give); otherwise the error goes up, to answer ``503``.
-        """
-        kwargs = _with_shares(kwargs, len(stored_events))
-        for attempt in range(1, INSERT_ATTEMPTS + 1):
-            progress = _Progress()
-            try:
-                ids: Sequence[int] | None = _library_insert_events(
-                    self, stored_events, **kwargs, **{PROGRESS: progress}
-                )
-            except (InterfaceError, OperationalError):
-                if progress.committing or attempt == INSERT_ATTEMPTS:
-                    raise
-                time.sleep(INSERT_RETRY_WAIT * attempt)
-            else:
-                _raise_refusal(kwargs, ids)
-                return ids
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        if self.datastore.enable_db_functions:
-            raise RuntimeError("POSTGRES_ENABLE_DB_FUNCTIONS skips the hooks; do not set it")
-        _shares_of(kwargs).run_hooks(curs)
-        super()._insert_events(curs, stored_events, **kwargs)
-
-    def _insert_stored_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        """Insert in chunks: the library sends all of a save's events as one array parameter
-        of one statement, and in pipeline mode a save of some 16,000 events or more never
-        returns (the server and the client each wait for the other). A publication's import
-        saves tens of thousands of events in one transaction. Only the events of the writes
-        whose hooks passed are inserted (see ``Shares``)."""
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        stored_events = stored_events[: _shares_of(kwargs).kept]
-        chunks = [
-            (
-                [
-                    self.construct_pg_stored_event(
-                        e.originator_id, e.originator_version, e.topic, e.state
-                    )
-                    for e in stored_events[start : start + INSERT_CHUNK]
-                ],
-            )
-            for start in range(0, len(stored_events), INSERT_CHUNK)
-        ]
-        curs.executemany(self.insert_events_statement, chunks, returning=True)
-
-    def _fetch_ids_after_insert_events(
-        self,
-        curs: Any,
-        stored_events: Sequence[StoredEvent],  # noqa: ARG002 - the library's signature
-        **kwargs: Any,
-    ) -> Sequence[int]:
-        """The notification ids of every chunk, skipping the results of the lock statements
-        that share the cursor. The last step before the library commits."""
-        ids: list[int] = []
-        while True:
-            if curs.description is not None:
-                ids.extend(row["notification_id"] for row in curs.fetchall())
-            if not curs.nextset():
-                break
-        spans = _shares_of(kwargs).spans(ids)
-        if spans:
-            # Still inside the events' transaction (the library commits after this step).
-            curs.executemany(self.insert_commit_statement, spans)
-        _committing(kwargs)
-        return ids
-
-
-class MemoryHookedRecorder(POPOApplicationRecorder):
-    """In memory there is no transaction: the store's lock is held across the uniqueness
-    check, the hook and the insert, so that a hook that ran is never followed by a failed
-    insert."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.commits = commits.MemoryCommits()
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        kwargs = _with_shares(kwargs, len(stored_events))
-        ids = super().insert_events(stored_events, **kwargs)
-        _raise_refusal(kwargs, ids)
-        return ids
-
-    def _insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        with self._database_lock:
-            self._assert_uniqueness(stored_events, **kwargs)
-            shares = _shares_of(kwargs)
-            kept = shares.run_hooks(None)
-            ids = super()._insert_events(stored_events[:kept], **kwargs) or []
-            self.commits.record(shares.spans(ids))
-            return ids
-
-
-def hooked_recorder(factory: InfrastructureFactory[Any]) -> ApplicationRecorder:
-    """The factory's application recorder, of the class that runs hooks."""
-    if isinstance(factory, POPOFactory):
-        return MemoryHookedRecorder()
-    if isinstance(factory, SQLiteFactory):
-        recorder_class: type[ApplicationRecorder] = SQLiteHookedRecorder
-    elif isinstance(factory, PostgresFactory):
-        recorder_class = PostgresHookedRecorder
-    else:
-        raise TypeError(f"no hooked recorder for a {type(factory).__name__}")
-    # The library's own way to choose the recorder class, so that it builds the recorder
-    # (table names, table creation) exactly as it would its own.
-    factory.env[factory.APPLICATION_RECORDER_TOPIC] = get_topic(recorder_class)
-    return factory.application_recorder()
+def __getattr__(name: str) -> Any:
+    """Each store's recorder class, from its store's module: imported on first use, since
+    those modules import this one."""
+    if name in _STORE_RECORDERS:
+        return getattr(importlib.import_module(_STORE_RECORDERS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,34 +7,55 @@ in the same database as the events: the SQLite file or the PostgreSQL schema the
 Sharing the ledger's datastore also lets a write commit an idempotency record in the very
 transaction that stores its events (see ``application.idempotency``).
 
-The SQL is written once with ``?`` placeholders and adapted to PostgreSQL here. For the
-in-memory store (``memory://``) the tables live in a private in-memory SQLite database,
-which dies with the process exactly as the in-memory events do.
+The SQL is written once, in SQLite's dialect with ``?`` placeholders; each store gives the
+adapter that speaks it on its database (``application.stores``). For the in-memory store
+(``memory://``) the tables live in a private in-memory SQLite database, which dies with the
+process exactly as the in-memory events do.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, Literal
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from eventsourcing.popo import POPOFactory
-from eventsourcing.postgres import PostgresDatastore, PostgresFactory
-from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteFactory
-from psycopg.sql import SQL, Identifier
+if TYPE_CHECKING:
+    from eventsourcing.postgres import PostgresDatastore
+    from eventsourcing.sqlite import SQLiteDatastore
 
-from application.ledger import Ledger
-from application.storage import creation_lock
+    from application.ledger import Ledger
 
 Dialect = Literal["sqlite", "postgres"]
 Row = Any
 """A row by column name: ``sqlite3.Row`` or psycopg's dict row."""
 
-COLUMN_TYPES = {
-    "sqlite": {"REAL": "REAL", "BLOB": "BLOB"},
-    "postgres": {"REAL": "DOUBLE PRECISION", "BLOB": "BYTEA"},
-}
+
+class SQLDialect(Protocol):
+    """How a store speaks the tables' SQL, written in SQLite's dialect."""
+
+    @property
+    def name(self) -> Dialect: ...
+
+    @property
+    def column_types(self) -> Mapping[str, str]:
+        """The store's type for each column type the SQL names in braces (``{REAL}``)."""
+        ...
+
+    def adapt(self, sql: str) -> str:
+        """The statement with the store's placeholders."""
+        ...
+
+    def table(self, name: str) -> str:
+        """A table's name as the store's statements name it."""
+        ...
+
+    def cursor(self, cursor: Any) -> Any:
+        """The database's own cursor, from a cursor the event store opened."""
+        ...
+
+    def creation_lock(self) -> AbstractContextManager[None]:
+        """Held while the tables are created (see ``application.stores``)."""
+        ...
 
 
 class Statements:
@@ -57,14 +78,21 @@ class Statements:
 class Tables:
     """Where the service's own tables are, and how to talk to them.
 
-    Table names in SQL are written in braces (``{ledger_api_keys}``) and qualified with the
-    PostgreSQL schema here, so that each schema (each test, each deployment) has its own.
+    Table names in SQL are written in braces (``{ledger_api_keys}``) and named as the store's
+    dialect names them: on PostgreSQL, qualified with the schema, so that each schema (each
+    test, each deployment) has its own.
     """
 
-    def __init__(self, datastore: SQLiteDatastore | PostgresDatastore, owned: bool) -> None:
+    def __init__(
+        self,
+        datastore: SQLiteDatastore | PostgresDatastore,
+        owned: bool,
+        sql_dialect: SQLDialect,
+    ) -> None:
         self.datastore = datastore
         self.owned = owned
-        self.dialect: Dialect = "postgres" if isinstance(datastore, PostgresDatastore) else "sqlite"
+        self.sql_dialect = sql_dialect
+        self.dialect: Dialect = sql_dialect.name
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[Statements]:
@@ -73,18 +101,13 @@ class Tables:
 
     def within(self, cursor: Any) -> Statements:
         """Statements on a cursor the event store opened: its transaction, not a new one."""
-        if isinstance(cursor, SQLiteCursor):
-            return Statements(cursor.sqlite_cursor, self)
-        return Statements(cursor, self)
+        return Statements(self.sql_dialect.cursor(cursor), self)
 
     def create(self, ddl: Sequence[str]) -> None:
-        """Run the tables' DDL; on PostgreSQL under the lock that every table creation of the
-        ledger takes, since processes starting together would otherwise race in the catalog
-        ("tuple concurrently updated") even with IF NOT EXISTS."""
-        if isinstance(self.datastore, PostgresDatastore):
-            with creation_lock(self.datastore):
-                self._run(ddl)
-        else:
+        """Run the tables' DDL under the lock that every table creation of the ledger takes
+        (on PostgreSQL, processes starting together would otherwise race in the catalog,
+        "tuple concurrently updated", even with IF NOT EXISTS)."""
+        with self.sql_dialect.creation_lock():
             self._run(ddl)
 
     def _run(self, ddl: Sequence[str]) -> None:
@@ -93,10 +116,7 @@ class Tables:
                 statements.execute(statement)
 
     def adapt(self, sql: str) -> str:
-        names = TableNames(self)
-        if self.dialect == "sqlite":
-            return sql.format_map(names)
-        return sql.replace("?", "%s").format_map(names)
+        return self.sql_dialect.adapt(sql).format_map(TableNames(self.sql_dialect))
 
     def close(self) -> None:
         if self.owned:
@@ -104,31 +124,21 @@ class Tables:
 
 
 class TableNames(dict[str, str]):
-    """Fills ``{table}`` in SQL with the table's name, schema-qualified on PostgreSQL; any
-    other brace (a column type) is left for ``COLUMN_TYPES``."""
+    """Fills ``{table}`` in SQL with the table's name as the store names it (qualified with
+    the schema on PostgreSQL), and ``{REAL}`` and the like with the store's column type."""
 
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, sql_dialect: SQLDialect) -> None:
         super().__init__()
-        self.tables = tables
+        self.sql_dialect = sql_dialect
 
     def __missing__(self, name: str) -> str:
-        if name in COLUMN_TYPES["sqlite"]:
-            return COLUMN_TYPES[self.tables.dialect][name]
+        if name in self.sql_dialect.column_types:
+            return self.sql_dialect.column_types[name]
         if not name.startswith("ledger_"):
             raise KeyError(name)
-        datastore = self.tables.datastore
-        if isinstance(datastore, PostgresDatastore):
-            qualified = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(name))
-            return qualified.as_string(None)
-        return name
+        return self.sql_dialect.table(name)
 
 
 def tables_for(ledger: Ledger) -> Tables:
     """The tables on the ledger's own database, or a private one for the in-memory store."""
-    factory = ledger.factory
-    if isinstance(factory, (SQLiteFactory, PostgresFactory)):
-        return Tables(factory.datastore, owned=False)
-    if isinstance(factory, POPOFactory):
-        private = f"file:ledger-tables-{uuid.uuid4().hex}?mode=memory&cache=shared"
-        return Tables(SQLiteDatastore(private), owned=True)
-    raise TypeError(f"no tables for a {type(factory).__name__}")
+    return ledger.store.tables(ledger.factory)

@@ -1,0 +1,118 @@
+"""The stores the ledger runs on, each behind one interface and chosen once, by URL.
+
+The ledger runs on SQLite (one file, the embedded default), on PostgreSQL (production, many
+processes) and in memory (tests, scratch work). Each needs its own code wherever the
+``eventsourcing`` library leaves the ledger to talk to the database itself: the recorder that
+runs a write's hooks in its transaction, the positions of a subject's events, the boundaries
+of the log's transactions, the service's own tables, the views, and creating tables while
+other processes start. Each store keeps all of that in one module (``sqlite``, ``postgres``,
+``memory``), as the library's own persistence modules each provide a factory of recorders;
+the rest of the application asks a ``Store`` and never which database it is on.
+
+``store_for`` is the one place that picks a store, from the URL's scheme, at bootstrap. Code
+handed a part the library built (a factory, a recorder) rather than a URL finds the store
+that made it with ``store_of``, by the library's persistence module.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+from domain.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
+
+    from application.commits import Boundaries
+    from application.log_positions import LogPositions
+    from application.stores.postgres import PostgresViews
+    from application.stores.sqlite import SQLiteViews
+    from application.tables import Tables
+
+
+class Store(Protocol):
+    """What the application needs of a database, whichever it is."""
+
+    name: str
+    schemes: tuple[str, ...]
+    """The URL schemes that name this store."""
+    persistence_module: str
+    """The ``eventsourcing`` persistence module the store runs on."""
+
+    def persistence_env(self, database_url: str, environ: Mapping[str, str]) -> dict[str, str]:
+        """The library's environment for a URL of this store."""
+        ...
+
+    def recorder(self, factory: InfrastructureFactory[Any]) -> ApplicationRecorder:
+        """The application recorder that runs a write's hooks in its transaction (see
+        ``application.recorders``)."""
+        ...
+
+    def log_positions(self, recorder: ApplicationRecorder) -> LogPositions:
+        """Where a subject's events stand in the log (see ``application.log_positions``)."""
+        ...
+
+    def boundaries(self, recorder: ApplicationRecorder) -> Boundaries:
+        """Where the log's transactions begin and end (see ``application.commits``)."""
+        ...
+
+    def tables(self, factory: InfrastructureFactory[Any]) -> Tables:
+        """The service's own tables, with the SQL dialect they are spoken in (see
+        ``application.tables``)."""
+        ...
+
+    def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews | PostgresViews:
+        """The views' store beside the events (see ``application.views.store``); for the
+        in-memory store, one of its own."""
+        ...
+
+    def creation_lock(self, datastore: Any) -> AbstractContextManager[None]:
+        """Held while creating tables, so that processes starting at once do not collide."""
+        ...
+
+
+def _stores() -> tuple[Store, ...]:
+    # Imported when first asked for: the stores' modules build on modules that import this
+    # package (for ``Store`` and ``redact``), which must be complete by then.
+    from application.stores import memory, postgres, sqlite
+
+    return (sqlite.STORE, postgres.STORE, memory.STORE)
+
+
+def store_for(database_url: str) -> Store:
+    """The store a database URL names."""
+    scheme = urlsplit(database_url).scheme
+    for store in _stores():
+        if scheme in store.schemes:
+            return store
+    raise InvalidValue(
+        f"unsupported database URL {redact(database_url)!r}: use sqlite:///path.db, "
+        "postgresql://user@host/dbname or memory://"
+    )
+
+
+def store_of(part: object) -> Store:
+    """The store whose persistence module made a part of the library: a factory, a
+    recorder (the ledger's own recorders derive from the library's) or a datastore."""
+    modules = {cls.__module__ for cls in type(part).__mro__}
+    for store in _stores():
+        if store.persistence_module in modules:
+            return store
+    raise TypeError(f"no store for a {type(part).__name__}")
+
+
+def persistence_env(database_url: str, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The ``eventsourcing`` environment for a database URL."""
+    return store_for(database_url).persistence_env(database_url, environ)
+
+
+def redact(database_url: str) -> str:
+    """The URL with its password hidden, for logs and error messages."""
+    url = urlsplit(database_url)
+    if not url.password:
+        return database_url
+    return database_url.replace(f":{url.password}@", ":***@", 1)

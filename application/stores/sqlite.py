@@ -1,0 +1,259 @@
+"""The SQLite store: one file holds the events, the views and the service's own tables.
+
+``sqlite:///ledger.db`` (three slashes for a relative path, four for an absolute one). One
+writer at a time is SQLite's own rule, so nothing here needs a lock of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InfrastructureFactory,
+    StoredEvent,
+    Tracking,
+)
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteFactory,
+    SQLiteTrackingRecorder,
+)
+from eventsourcing.utils import get_topic
+
+from application import commits, recorders
+from application.tables import Tables
+from application.views.schema import (
+    SQLITE_NAME_SEARCH,
+    SQLITE_NAME_SEARCH_BACKFILL,
+    SQLITE_NAME_SEARCH_STATEMENTS,
+    TABLES,
+    VIEW_TABLES,
+)
+from domain.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from application.views.store import Cursor, Row
+
+COMMITS_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {commits.TABLE} ("
+    "last_position INTEGER PRIMARY KEY, first_position INTEGER NOT NULL)"
+)
+COMMITS_INSERT = f"INSERT INTO {commits.TABLE} (last_position, first_position) VALUES (?, ?)"
+COMMITS_SELECT = (
+    f"SELECT first_position FROM {commits.TABLE} "
+    "WHERE last_position > ? ORDER BY last_position LIMIT 1"
+)
+
+
+def sqlite_path(database_url: str) -> str:
+    """The file a ``sqlite:///`` URL names: three slashes for a relative path, four for an
+    absolute one, as SQLAlchemy and most tools read it."""
+    path = urlsplit(database_url).path
+    return path[1:] if path.startswith("/") else path
+
+
+class SQLiteHookedRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), COMMITS_DDL]
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        kwargs = recorders.with_shares(kwargs, len(stored_events))
+        ids = super().insert_events(stored_events, **kwargs)
+        recorders.raise_refusal(kwargs, ids)
+        return ids
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        shares = recorders.shares_of(kwargs)
+        kept = shares.run_hooks(c)
+        ids = super()._insert_events(c, stored_events[:kept], **kwargs) or []
+        c.executemany(COMMITS_INSERT, shares.spans(ids))
+        return ids
+
+
+class SQLiteBoundaries:
+    def __init__(self, recorder: SQLiteApplicationRecorder) -> None:
+        self.recorder = recorder
+
+    def at_or_before(self, position: int) -> int:
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(COMMITS_SELECT, (position,))
+            row = cursor.fetchone()
+        return commits.boundary(position, None if row is None else int(row[0]))
+
+
+class SQLitePositions:
+    def __init__(self, recorder: SQLiteApplicationRecorder) -> None:
+        self.recorder = recorder
+        self.statement = (
+            f"SELECT originator_version, rowid FROM {recorder.events_table_name} "
+            "WHERE originator_id = ?"
+        )
+
+    def of(self, subject_id: UUID) -> dict[int, int]:
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self.statement, (subject_id.hex,))
+            return {int(row[0]): int(row[1]) for row in cursor.fetchall()}
+
+
+class SQLiteDialect:
+    """The ledger's own SQL is written in SQLite's dialect: nothing to change in it."""
+
+    name: Literal["sqlite"] = "sqlite"
+    column_types: Mapping[str, str] = {"REAL": "REAL", "BLOB": "BLOB"}
+
+    def adapt(self, sql: str) -> str:
+        return sql
+
+    def table(self, name: str) -> str:
+        return name
+
+    def cursor(self, cursor: Any) -> Any:
+        """The database's cursor inside the library's wrapper of it."""
+        return cursor.sqlite_cursor if isinstance(cursor, SQLiteCursor) else cursor
+
+    def creation_lock(self) -> AbstractContextManager[None]:
+        """SQLite lets one writer in at a time: creations never collide."""
+        return nullcontext()
+
+
+# The views ----------------------------------------------------------------------------------
+
+
+class _SQLiteCursor:
+    """The library's SQLite cursor, as the views' cursor."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.raw.execute(sql, tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.raw.executemany(sql, [tuple(r) for r in rows])
+
+    def fetchall(self) -> list[Row]:
+        return list(self.raw.fetchall())
+
+    def fetchone(self) -> Row | None:
+        row: Row | None = self.raw.fetchone()
+        return row
+
+
+class SQLiteViews(SQLiteTrackingRecorder):
+    """The views in a SQLite database: the ledger's file, or memory beside a memory store."""
+
+    projection = "ledger-views"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            *TABLES,
+            *SQLITE_NAME_SEARCH_STATEMENTS,
+        ]
+
+    def _create_table(self, c: Any) -> None:
+        """Create the tables, then index the names of views made before the name index."""
+        super()._create_table(c)
+        fill, probe = SQLITE_NAME_SEARCH_BACKFILL
+        c.execute(probe)
+        row = c.fetchone()
+        if row["indexed"] is None and row["named"] is not None:
+            c.execute(fill)
+
+    @contextmanager
+    def transaction(
+        self,
+        *,
+        commit: bool,
+        snapshot: bool = False,  # noqa: ARG002 - every WAL read transaction is a snapshot
+    ) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=commit) as raw:
+            yield _SQLiteCursor(raw)
+
+    def record_tracking(self, cursor: Cursor, position: int) -> None:
+        assert isinstance(cursor, _SQLiteCursor)
+        self._insert_tracking(cursor.raw, Tracking(self.projection, position))
+
+    def position(self) -> int:
+        return self.max_tracking_id(self.projection) or 0
+
+    def reset(self) -> None:
+        with self.transaction(commit=True) as cursor:
+            for table in VIEW_TABLES:
+                cursor.execute(f"DELETE FROM {table}")
+            # The name index is not one of the views (no check compares it): emptied apart.
+            cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
+            cursor.execute("DELETE FROM tracking WHERE application_name = ?", (self.projection,))
+
+    def try_lock(self, cursor: Cursor) -> bool:  # noqa: ARG002 - nothing to lock
+        """SQLite lets one writer in at a time; the tracking record refuses a second pass."""
+        return True
+
+
+# The store ----------------------------------------------------------------------------------
+
+
+class SQLiteStore:
+    name: str = "sqlite"
+    schemes: tuple[str, ...] = ("sqlite",)
+    persistence_module: str = "eventsourcing.sqlite"
+
+    def persistence_env(
+        self,
+        database_url: str,
+        environ: Mapping[str, str],  # noqa: ARG002 - a file needs no defaults
+    ) -> dict[str, str]:
+        path = sqlite_path(database_url)
+        if not path:
+            raise InvalidValue("a sqlite URL needs a file: sqlite:///ledger.db")
+        if ":memory:" not in path and "mode=memory" not in path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": self.persistence_module,
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+
+    def recorder(self, factory: InfrastructureFactory[Any]) -> ApplicationRecorder:
+        # The library's own way to choose the recorder class, so that it builds the recorder
+        # (table names, table creation) exactly as it would its own.
+        factory.env[factory.APPLICATION_RECORDER_TOPIC] = get_topic(SQLiteHookedRecorder)
+        return factory.application_recorder()
+
+    def log_positions(self, recorder: ApplicationRecorder) -> SQLitePositions:
+        return SQLitePositions(_own(recorder))
+
+    def boundaries(self, recorder: ApplicationRecorder) -> SQLiteBoundaries:
+        return SQLiteBoundaries(_own(recorder))
+
+    def tables(self, factory: InfrastructureFactory[Any]) -> Tables:
+        assert isinstance(factory, SQLiteFactory)
+        return Tables(factory.datastore, owned=False, sql_dialect=SQLiteDialect())
+
+    def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews:
+        views: object = factory.tracking_recorder(SQLiteViews)
+        assert isinstance(views, SQLiteViews)
+        return views
+
+    def creation_lock(self, datastore: Any) -> AbstractContextManager[None]:  # noqa: ARG002
+        """SQLite lets one writer in at a time: creations never collide."""
+        return nullcontext()
+
+
+def _own(recorder: ApplicationRecorder) -> SQLiteApplicationRecorder:
+    assert isinstance(recorder, SQLiteApplicationRecorder), type(recorder).__name__
+    return recorder
+
+
+STORE = SQLiteStore()
