@@ -21,16 +21,20 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterable, Iterator
-from typing import Any
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import structlog
 from fastapi.routing import iter_route_contexts
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.request_id import HEADER_NAME, RequestContext, enter, leave, request_id_of
 from application.keys import key_id_of
+
+if TYPE_CHECKING:
+    from api.metrics import Metrics
 
 log = structlog.get_logger("api.access")
 DENIED = frozenset({401, 403, 413, 429})
@@ -43,42 +47,74 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 LEDGER_ID = re.compile(rf"{UUID}(?:[.@][0-9]{{1,9}})?|[0-9a-f]{{16}}|[0-9]{{1,12}}")
 
 
-class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
+class RequestLog:
+    """The outermost layer of the app, once around each request: its id (``api.request_id``),
+    its time and status counted in the metrics (``api.metrics``), and its log lines.
+
+    One pure ASGI layer wrapping ``send`` once, where three would each wrap it again: every
+    layer costs the event loop a coroutine and a closure per request. It sits outside
+    Starlette's own error handler (``api.main``), so that an unexpected ``500`` carries the
+    id, is counted, and has its access line.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 0
+        context = RequestContext(request_id_of(scope))
+        token = enter(context)
+        bound = structlog.contextvars.bind_contextvars(request_id=context.request_id)
+        id_header = (HEADER_NAME, context.request_id.encode("ascii"))
+        status = 500  # unless an answer starts: an exception that escapes every handler
         body = bytearray()
 
-        async def watched(message: Message) -> None:
+        async def answered(message: Message) -> None:
             nonlocal status
-            if message["type"] == "http.response.start":
+            kind = message["type"]
+            if kind == "http.response.start":
                 status = int(message["status"])
-            elif message["type"] == "http.response.body" and status >= 400:
+                headers = message.setdefault("headers", [])
+                if not isinstance(headers, list):
+                    headers = message["headers"] = list(headers)
+                headers.append(id_header)
+            elif kind == "http.response.body" and status >= 400:
                 body.extend(message.get("body", b"")[: KEPT_BODY - len(body)])
             await send(message)
 
-        started = time.perf_counter()
-        await self.app(scope, receive, watched)
-        log.info(
-            "request",
-            method=scope["method"],
-            path=safe_path(scope),
-            status=status,
-            client=_client(scope),
-            ms=round((time.perf_counter() - started) * 1000, 1),
-        )
-        if status in DENIED:
-            log.warning("request denied", **_line(scope, status, bytes(body)))
-        elif status >= 400 and scope["method"] not in READS:
-            # A 503 says the database or the views are away for now, not that the ledger
-            # failed: a warning, so that alerts go to what is actually down.
-            level = log.warning if status == 503 else log.error if status >= 500 else log.info
-            level("write failed", **_line(scope, status, bytes(body)))
+        started = perf_counter()
+        try:
+            await self.app(scope, receive, answered)
+        finally:
+            seconds = perf_counter() - started
+            try:
+                self.metrics.observe(scope, status, seconds, context.problem)
+                _log_request(scope, status, seconds, bytes(body))
+            finally:
+                structlog.contextvars.reset_contextvars(**bound)
+                leave(token)
+
+
+def _log_request(scope: Scope, status: int, seconds: float, body: bytes) -> None:
+    method = scope["method"]
+    log.info(
+        "request",
+        method=method,
+        path=safe_path(scope),
+        status=status,
+        client=_client(scope),
+        ms=round(seconds * 1000, 1),
+    )
+    if status in DENIED:
+        log.warning("request denied", **_line(scope, status, body))
+    elif status >= 400 and method not in READS:
+        # A 503 says the database or the views are away for now, not that the ledger
+        # failed: a warning, so that alerts go to what is actually down.
+        level = log.warning if status == 503 else log.error if status >= 500 else log.info
+        level("write failed", **_line(scope, status, body))
 
 
 def _line(scope: Scope, status: int, body: bytes) -> dict[str, Any]:

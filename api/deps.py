@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 
 from api.auth import REALM, PrincipalDep
 from api.blocking import blocking
-from api.idempotency import IdempotentRequestDep, claim
+from api.idempotency import IdempotencyKeyHeader, claim, idempotency_request
 from application.bootstrap import Services
 from application.commands import Command, RecordAction
 from application.idempotency import IdempotentRequest
@@ -71,9 +71,14 @@ class Writer:
 
 
 async def get_writer(
-    request: Request, ledger: LedgerDep, actor: ActorDep, attempt: IdempotentRequestDep
+    request: Request, principal: PrincipalDep, idempotency_key: IdempotencyKeyHeader = None
 ) -> Writer:
-    return Writer(request, ledger, actor, attempt)
+    """The write door, made in one dependency rather than one per part (the ledger, the
+    actor, the Idempotency-Key): FastAPI resolves each dependency afresh on every request."""
+    services: Services = request.app.state.services
+    actor = await get_actor(principal)
+    attempt = await idempotency_request(request, principal, idempotency_key)
+    return Writer(request, services.ledger, actor, attempt)
 
 
 WriterDep = Annotated[Writer, Depends(get_writer)]

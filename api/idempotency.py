@@ -37,6 +37,7 @@ from fastapi.routing import APIRoute
 from api.auth import PrincipalDep
 from api.blocking import blocking
 from api.errors import ledger_error
+from api.request_guard import NOT_JSON, read_body
 from application.bootstrap import Services
 from application.errors import WriteConflict
 from application.idempotency import Claim, ClaimLost, IdempotentRequest, StoredResponse
@@ -76,7 +77,12 @@ async def idempotency_request(
     if idempotency_key is None or principal.key is None:
         return None
     key = _unquoted(idempotency_key)
-    return IdempotentRequest(principal.key.id, key, fingerprint(request, await request.body()))
+    read = read_body(request.scope)
+    if read is not None and read.document is not NOT_JSON:
+        content = _canonical(read.document)
+    else:
+        content = _content(await request.body())
+    return IdempotentRequest(principal.key.id, key, _fingerprint(request, content))
 
 
 def claim(request: Request, attempt: IdempotentRequest | None) -> Claim | None:
@@ -111,11 +117,25 @@ def fingerprint(request: Request, body: bytes) -> str:
     """What makes two requests the same: method, path, query and body. A JSON body counts by
     its content, so that a client re-serialising it with other spacing or key order still
     sends the same request."""
+    return _fingerprint(request, _content(body))
+
+
+def _content(body: bytes) -> str:
     try:
-        content: Any = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+        return _canonical(json.loads(body))
     except ValueError:
-        content = body.hex()
-    target = f"{request.method} {request.url.path}?{request.url.query}"
+        return body.hex()
+
+
+def _canonical(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def _fingerprint(request: Request, content: str) -> str:
+    # As ``request.url`` would give them, without building the URL.
+    scope = request.scope
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    target = f"{scope['method']} {path}?{scope.get('query_string', b'').decode()}"
     return hashlib.sha256(f"{target}\n{content}".encode()).hexdigest()
 
 
@@ -133,6 +153,7 @@ class IdempotentRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def answer(request: Request) -> Response:
+            _take_read_body(request)
             try:
                 response: Response = await handler(request)
             except LedgerError as error:
@@ -179,6 +200,18 @@ class SecretIssuingRoute(IdempotentRoute):
                 if name in document:
                     document[name] = None
         return json.dumps(document).encode()
+
+
+def _take_read_body(request: Request) -> None:
+    """Hand FastAPI the body and the document the request guard already read and parsed
+    (``api.request_guard``), which it would otherwise read and parse again. Starlette's
+    ``Request`` keeps both once read, under these names."""
+    read = read_body(request.scope)
+    if read is None:
+        return
+    request._body = read.raw
+    if read.document is not NOT_JSON:
+        request._json = read.document
 
 
 def _claim_of(request: Request) -> Claim | None:

@@ -92,8 +92,18 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared: bytes | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if not chunked and (declared is None or declared == b"0"):
+            # No body (a read): nothing to count.
+            await self.app(scope, receive, send)
+            return
         limit = _max_body_bytes(scope)
-        declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(limit)(scope, receive, send)
             return

@@ -5,8 +5,9 @@ CLI can create as many independent apps as they like and each closes its own con
 ``serve_app`` is the factory ``ledger serve`` names to uvicorn: each server process builds its
 own app from the environment.
 
-Outermost, around even Starlette's own error handler, sit the request ids and the metrics
-(``api.request_id``, ``api.metrics``): an unexpected ``500`` is counted and carries its id.
+Outermost, around even Starlette's own error handler, sits one layer for the request's id, its
+metrics and its log lines (``api.access_log.RequestLog``): an unexpected ``500`` is counted,
+logged and carries its id.
 While the app runs, a task keeps the API keys' cache confirmed (``api.auth.refresh_keys``).
 """
 
@@ -21,12 +22,12 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from api.access_log import RequestLog
 from api.auth import refresh_keys
 from api.errors import install_error_handlers
 from api.logging import configure_logging
-from api.metrics import MetricsMiddleware, install_metrics
+from api.metrics import install_metrics
 from api.openapi import serve_docs_offline
-from api.request_id import RequestIds
 from api.routers import audit, health, keys, lists, measures, subjects, writes
 from api.safeguards import install_safeguards
 from api.schemas.common import Problem
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for router in (module.router for module in routers):
         app.include_router(router)
     _declare_problem_schema(app)
-    _wrap_outermost(app, lambda inner: RequestIds(MetricsMiddleware(inner, metrics)))
+    _wrap_outermost(app, lambda inner: RequestLog(inner, metrics))
     return app
 
 

@@ -1,7 +1,7 @@
 """Prometheus metrics at ``GET /metrics``.
 
-Counted by each process as it serves (pure ASGI middleware: a clock read and two counter
-increments per request, no task and no thread of its own):
+Counted by each process as it serves (by ``api.access_log.RequestLog``, the app's outermost
+layer: a clock read and two counter increments per request, no task and no thread of its own):
 
 - ``ledger_http_request_duration_seconds``: a latency histogram per method and route
   *template* (``/v1/subjects/{subject_id}``, never the raw path, so ids cannot blow up the
@@ -32,7 +32,6 @@ secret and no id, and a scraper on a closed network needs no key) or ``admin``.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 
 from fastapi import FastAPI
@@ -43,10 +42,9 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from api.auth import ADMIN, PUBLIC
-from api.request_id import current_request
 from application.bootstrap import Services
 from application.commits import boundaries
 from application.ledger import WriteReceipt
@@ -102,16 +100,26 @@ class Metrics:
             registry=registry,
         )
         self._collector: LedgerCollector | None = None
+        # Bounded: methods Starlette accepts times route templates (or ``unmatched``).
+        self._children: dict[tuple[str, str], tuple[Histogram, dict[int, Counter]]] = {}
 
-    def observe(self, scope: Scope, status: int, seconds: float) -> None:
-        route = _route_template(scope)
+    def observe(self, scope: Scope, status: int, seconds: float, problem: str | None) -> None:
+        """Count one answered request. The series' children are looked up once per method,
+        route template and status, not through ``labels`` (a lock and a tuple) each time."""
         method = scope["method"]
-        self.latency.labels(method, route).observe(seconds)
-        self.requests.labels(method, route, str(status)).inc()
+        route = _route_template(scope)
+        key = (method, route)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (self.latency.labels(method, route), {})
+        latency, by_status = children
+        latency.observe(seconds)
+        count = by_status.get(status)
+        if count is None:
+            count = by_status[status] = self.requests.labels(method, route, str(status))
+        count.inc()
         if status >= 400:
-            context = current_request()
-            problem = context.problem if context is not None and context.problem else "other"
-            self.refusals.labels(str(status), problem).inc()
+            self.refusals.labels(str(status), problem or "other").inc()
 
     def ledger_collector(self, services: Services) -> LedgerCollector:
         """The database's figures for the running services, made once per services."""
@@ -130,30 +138,6 @@ def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else UNMATCHED
-
-
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500  # unless an answer starts: an exception that escapes every handler
-
-        async def watched(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        started = time.perf_counter()
-        try:
-            await self.app(scope, receive, watched)
-        finally:
-            self.metrics.observe(scope, status, time.perf_counter() - started)
 
 
 class LedgerCollector(Collector):

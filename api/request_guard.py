@@ -6,11 +6,16 @@ surrogate, no non-character. A JSON body must also name each key of an object on
 ``{"program": "A", "program": "B"}`` most parsers silently keep the last, so the client and
 the ledger would each believe a different thing was recorded. Such a request is answered
 ``422`` before any route runs, so it can neither be recorded nor reach a query.
+
+The guard parses a JSON body once for everyone: it leaves the body and its document in the
+scope (``read_body``), where the write routes take them (``api.idempotency``) instead of
+reading and parsing the body again.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,6 +31,25 @@ UNACCEPTABLE_TEXT = ("unacceptable-text", "Text the ledger does not accept")
 DUPLICATE_KEY = ("duplicate-key", "A key named twice")
 
 
+READ_BODY = "ledger.read_body"
+"""The scope key under which the guard leaves the body it read and the document it parsed."""
+NOT_JSON = object()
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBody:
+    """A JSON request's body as the guard read it, and its document as parsed (``NOT_JSON``
+    when it is not JSON), so that nothing after the guard reads or parses it again."""
+
+    raw: bytes
+    document: Any
+
+
+def read_body(scope: Scope) -> ReadBody | None:
+    found = scope.get(READ_BODY)
+    return found if isinstance(found, ReadBody) else None
+
+
 class DuplicateKey(Exception):
     """Raised from inside the JSON parser, which lets it through as it is."""
 
@@ -39,7 +63,8 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         try:
-            _check_path_and_query(scope)
+            if not _plainly_acceptable(scope):
+                _check_path_and_query(scope)
         except InvalidValue as refused:
             await _refusal(scope, refused.detail, UNACCEPTABLE_TEXT)(scope, receive, send)
             return
@@ -54,14 +79,28 @@ class RequestGuard:
             )
             return
         try:
-            _check_json(body)
+            document = _check_json(body)
         except DuplicateKey as refused:
             await _refusal(scope, str(refused), DUPLICATE_KEY)(scope, receive, send)
             return
         except InvalidValue as refused:
             await _refusal(scope, refused.detail, UNACCEPTABLE_TEXT)(scope, receive, send)
             return
+        scope[READ_BODY] = ReadBody(body, document)
         await self.app(scope, _replay(body, receive), send)
+
+
+def _plainly_acceptable(scope: Scope) -> bool:
+    """Whether the path and query are printable ASCII with nothing percent-encoded in the
+    query: text every check accepts, so there is nothing to decode or look through. Most
+    requests are such, and skip the decoding and the per-character checks."""
+    path: str = scope["path"]
+    query: bytes = scope.get("query_string", b"")
+    return (
+        path.isascii()
+        and path.isprintable()
+        and (not query or (b"%" not in query and query.isascii() and query.decode().isprintable()))
+    )
 
 
 def _check_path_and_query(scope: Scope) -> None:
@@ -76,7 +115,8 @@ def _check_path_and_query(scope: Scope) -> None:
         check_text(value, f"query parameter {name!r}")
 
 
-def _check_json(body: bytes) -> None:
+def _check_json(body: bytes) -> Any:
+    """The body's JSON document, once checked (``NOT_JSON`` if it is not JSON at all)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -84,8 +124,9 @@ def _check_json(body: bytes) -> None:
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)
     except ValueError:
-        return  # not JSON at all: the route's own validation says so
+        return NOT_JSON  # the route's own validation says so
     check_all_text(document, "body")
+    return document
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -98,8 +139,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _is_json(scope: Scope) -> bool:
-    content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1").lower()
-    return "json" in content_type or not content_type
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return not value or b"json" in value.lower()
+    return True
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -1,18 +1,25 @@
 """The shape every write endpoint shares: 201 with a receipt, problems documented, the
-operator policy (``api.auth``) and the Idempotency-Key (``api.idempotency``)."""
+operator policy (``api.auth``) and the Idempotency-Key (``api.idempotency``).
+
+A write endpoint answers with ``receipt_answer``: the receipt serialized once, where a
+returned model would be dumped, validated against the route's ``response_model`` again and
+then serialized by FastAPI. The route still declares ``WriteReceiptOut`` for the OpenAPI
+document."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from fastapi.params import Depends
 
 from api.auth import WRITE
 from api.errors import PROBLEM_RESPONSES
 from api.idempotency import IdempotentRoute
+from api.json_answers import JSON
 from api.schemas.writes import WriteReceiptOut
+from application.ledger import WriteReceipt
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -35,3 +42,9 @@ def write_route(
         return endpoint
 
     return register
+
+
+def receipt_answer(receipt: WriteReceipt, headers: Mapping[str, str] | None = None) -> Response:
+    """``201`` with the write's receipt, as ``WriteReceiptOut`` writes it."""
+    body = WriteReceiptOut.of(receipt).model_dump_json().encode()
+    return Response(body, status_code=status.HTTP_201_CREATED, media_type=JSON, headers=headers)

@@ -2,8 +2,9 @@
 
 Deny by default (``api.auth``), the body size limit (``api.limits``), text no store can
 hold and JSON naming a key twice refused at the door (``api.request_guard``), answers
-replayed for repeated Idempotency-Keys (``api.idempotency``), logs of denied and failed requests
-(``api.access_log``), and an OpenAPI document that says all of it (``api.openapi``).
+replayed for repeated Idempotency-Keys (``api.idempotency``) and an OpenAPI document that says
+all of it (``api.openapi``). The logs of denied and failed requests (``api.access_log``) are
+the app's outermost layer, put there by ``api.main``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from api.access_log import AccessLog
 from api.auth import DECLARED, api_routes
 from api.errors import problem
 from api.idempotency import install_idempotency
@@ -30,8 +30,6 @@ def install_safeguards(app: FastAPI, settings: Settings | None) -> None:
     # Inside the body limit, so that it never reads more than the limit allows.
     app.add_middleware(RequestGuard)
     app.add_middleware(BodySizeLimit)
-    # Added last, so outermost: it also sees the 413s the body limit answers.
-    app.add_middleware(AccessLog)
     document_access(app, settings)
 
 

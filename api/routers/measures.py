@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import WriterDep
 from api.preconditions import IfMatchDep
-from api.routing import write_route
+from api.routing import receipt_answer, write_route
 from api.schemas.measures import (
     DesignationIn,
     InvestmentRestrictionIn,
@@ -16,7 +16,6 @@ from api.schemas.measures import (
     RescissionIn,
     VisaBanIn,
 )
-from api.schemas.writes import WriteReceiptOut
 
 router = APIRouter(tags=["measures"])
 
@@ -24,15 +23,15 @@ router = APIRouter(tags=["measures"])
 @write_route(router, "/v1/subjects/{subject_id}/designations", "Designate (freeze assets)")
 async def designate(
     subject_id: UUID, body: DesignationIn, writer: WriterDep, if_match: IfMatchDep
-) -> WriteReceiptOut:
-    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(subject_id, if_match)))
+) -> Response:
+    return receipt_answer(await writer.record(lambda: body.to_command(subject_id, if_match)))
 
 
 @write_route(router, "/v1/subjects/{subject_id}/visa-bans", "Ban entry")
 async def visa_ban(
     subject_id: UUID, body: VisaBanIn, writer: WriterDep, if_match: IfMatchDep
-) -> WriteReceiptOut:
-    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(subject_id, if_match)))
+) -> Response:
+    return receipt_answer(await writer.record(lambda: body.to_command(subject_id, if_match)))
 
 
 @write_route(
@@ -40,19 +39,19 @@ async def visa_ban(
 )
 async def restrict_investment(
     subject_id: UUID, body: InvestmentRestrictionIn, writer: WriterDep, if_match: IfMatchDep
-) -> WriteReceiptOut:
-    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(subject_id, if_match)))
+) -> Response:
+    return receipt_answer(await writer.record(lambda: body.to_command(subject_id, if_match)))
 
 
 @write_route(router, "/v1/measures/{measure_id}/amendments", "Amend a measure's terms")
 async def amend_measure(
     measure_id: str, body: MeasureAmendmentIn, writer: WriterDep, if_match: IfMatchDep
-) -> WriteReceiptOut:
-    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(measure_id, if_match)))
+) -> Response:
+    return receipt_answer(await writer.record(lambda: body.to_command(measure_id, if_match)))
 
 
 @write_route(router, "/v1/measures/{measure_id}/rescission", "Rescind a measure")
 async def rescind(
     measure_id: str, body: RescissionIn, writer: WriterDep, if_match: IfMatchDep
-) -> WriteReceiptOut:
-    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(measure_id, if_match)))
+) -> Response:
+    return receipt_answer(await writer.record(lambda: body.to_command(measure_id, if_match)))

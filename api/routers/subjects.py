@@ -24,9 +24,8 @@ from api.reading import (
     ReaderDep,
     get_reader,
 )
-from api.routing import write_route
+from api.routing import receipt_answer, write_route
 from api.schemas.subjects import HistoryOut, ProfileAmendmentIn, SubjectIn, SubjectOut
-from api.schemas.writes import WriteReceiptOut
 from application.documents import subject_document
 from application.reading import Reader, ReadPoint
 
@@ -34,21 +33,16 @@ router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 
 
 @write_route(router, "", "Register a subject")
-async def register_subject(
-    body: SubjectIn, writer: WriterDep, response: Response
-) -> WriteReceiptOut:
+async def register_subject(body: SubjectIn, writer: WriterDep) -> Response:
     receipt = await writer.record(body.to_command)
-    response.headers["Location"] = f"/v1/subjects/{receipt.subject_ids[0]}"
-    return WriteReceiptOut.of(receipt)
+    return receipt_answer(receipt, {"Location": f"/v1/subjects/{receipt.subject_ids[0]}"})
 
 
 @write_route(router, "/{subject_id}/amendments", "Amend a subject's profile from an effective time")
 async def amend_profile(
     subject_id: UUID, body: ProfileAmendmentIn, writer: WriterDep, if_match: IfMatchDep
-) -> WriteReceiptOut:
-    return WriteReceiptOut.of(
-        await writer.record(lambda: body.to_command(str(subject_id), if_match))
-    )
+) -> Response:
+    return receipt_answer(await writer.record(lambda: body.to_command(str(subject_id), if_match)))
 
 
 @router.get(

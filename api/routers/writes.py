@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import WriterDep
 from api.preconditions import IfMatchDep
-from api.routing import write_route
-from api.schemas.writes import ActionIn, VoidingIn, WriteReceiptOut
+from api.routing import receipt_answer, write_route
+from api.schemas.writes import ActionIn, VoidingIn
 
 router = APIRouter(tags=["writes"])
 
@@ -15,10 +15,10 @@ router = APIRouter(tags=["writes"])
 @write_route(router, "/v1/events/{event_id}/voiding", "Mark an event as recorded in error")
 async def void_event(
     event_id: str, body: VoidingIn, writer: WriterDep, if_match: IfMatchDep
-) -> WriteReceiptOut:
-    return WriteReceiptOut.of(await writer.record(lambda: body.to_command(event_id, if_match)))
+) -> Response:
+    return receipt_answer(await writer.record(lambda: body.to_command(event_id, if_match)))
 
 
 @write_route(router, "/v1/actions", "Record one announcement's changes, all or nothing")
-async def record_action(body: ActionIn, writer: WriterDep) -> WriteReceiptOut:
-    return WriteReceiptOut.of(await writer.record(body.to_command))
+async def record_action(body: ActionIn, writer: WriterDep) -> Response:
+    return receipt_answer(await writer.record(body.to_command))

@@ -1,0 +1,73 @@
+"""The app's outermost layer: every request gets an id, is counted and has its access line,
+an unexpected failure included."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from api.auth import PUBLIC
+from api.logging import configure_logging
+from api.main import create_app
+from api.request_id import HEADER, new_request_id
+from application.bootstrap import Services
+from tests.support.keys import bearer
+
+HEX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def test_new_request_ids_are_distinct_across_threads() -> None:
+    made: list[str] = []
+
+    def make() -> None:
+        made.extend(new_request_id() for _ in range(2000))
+
+    threads = [threading.Thread(target=make) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(made)) == len(made) == 8000
+    assert all(HEX_ID.fullmatch(made_id) for made_id in made)
+
+
+def _access_lines(output: str) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("event") == "request"]
+
+
+@pytest.mark.parametrize("store_kind", ["memory"], indirect=True)
+def test_an_unexpected_failure_is_answered_counted_and_logged(
+    services: Services, admin_token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("info", "json")
+    app = create_app(services=services)
+
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/v1/broken", broken, methods=["GET"], dependencies=[PUBLIC])
+    with TestClient(app, headers=bearer(admin_token), raise_server_exceptions=False) as client:
+        answer = client.get("/v1/broken")
+        assert answer.status_code == 500
+        request_id = answer.headers[HEADER]
+        assert answer.json()["request_id"] == request_id
+        scraped = client.get("/metrics").text
+    lines = [line for line in _access_lines(capsys.readouterr().err) if line["status"] == 500]
+    assert [(line["path"], line["request_id"]) for line in lines] == [("/v1/broken", request_id)]
+    requests = next(
+        family
+        for family in text_string_to_metric_families(scraped)
+        if family.name == "ledger_http_requests"
+    )
+    assert [
+        sample.value
+        for sample in requests.samples
+        if sample.labels.get("route") == "/v1/broken" and sample.labels.get("status") == "500"
+    ] == [1]
