@@ -15,12 +15,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from application.views.queries import ViewQueries
+from application.views.queries import Side, ViewQueries
 from domain.errors import InvalidValue
 from domain.text import check_text
 
-Side = tuple[str, int]  # (as_of stamp, position)
-Snapshot = Iterator[tuple[str, str, str]]
+CHUNK = 200
+"""How many candidate ids are compared per query of each side."""
 
 
 def changes(
@@ -28,41 +28,42 @@ def changes(
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` change entries after the entry key ``after`` ("" for the start).
 
-    Keys are ``measure:<id>`` then ``subject:<id>``, so a cursor continues across both.
-    """
+    Keys are ``measure:<id>`` then ``subject:<id>``, so a cursor continues across both. Only
+    the entities that can read differently at the two points are compared
+    (``ViewQueries.changed_ids``), a chunk at a time."""
     entries: list[dict[str, Any]] = []
-    for entity, snapshot in (
-        ("measure", queries.measure_snapshot),
-        ("subject", queries.subject_snapshot),
-    ):
+    for entity in ("measure", "subject"):
         prefix = f"{entity}:"
         if after and not after.startswith(prefix) and after > prefix:
             continue
         start = after.removeprefix(prefix) if after.startswith(prefix) else ""
-        before = snapshot(first[0], first[1], start)
-        now = snapshot(second[0], second[1], start)
-        for entry in _merge(entity, before, now):
-            entries.append(entry)
-            if len(entries) == limit:
-                return entries
+        candidates = queries.changed_ids(entity, first, second, start)
+        for offset in range(0, len(candidates), CHUNK):
+            ids = candidates[offset : offset + CHUNK]
+            before = queries.delta_rows(entity, first, ids)
+            now = queries.delta_rows(entity, second, ids)
+            for entry in _compared(entity, ids, before, now):
+                entries.append(entry)
+                if len(entries) == limit:
+                    return entries
     return entries
 
 
-def _merge(entity: str, before: Snapshot, after: Snapshot) -> Iterator[dict[str, Any]]:
-    """Walk two id-ordered snapshots side by side and yield their differences."""
-    left, right = next(before, None), next(after, None)
-    while left is not None or right is not None:
-        if right is None or (left is not None and left[0] < right[0]):
-            assert left is not None
-            yield _entry(entity, left[0], "removed", left[2], None)
-            left = next(before, None)
-        elif left is None or right[0] < left[0]:
-            yield _entry(entity, right[0], "added", None, right[2])
-            right = next(after, None)
-        else:
-            if left[1] != right[1]:
-                yield _entry(entity, left[0], "modified", left[2], right[2])
-            left, right = next(before, None), next(after, None)
+def _compared(
+    entity: str,
+    ids: list[str],
+    before: dict[str, tuple[str, str]],
+    after: dict[str, tuple[str, str]],
+) -> Iterator[dict[str, Any]]:
+    """The differences of each id between the two sides, in the ids' order."""
+    for ident in ids:
+        left, right = before.get(ident), after.get(ident)
+        if left is None and right is not None:
+            yield _entry(entity, ident, "added", None, right[1])
+        elif right is None and left is not None:
+            yield _entry(entity, ident, "removed", left[1], None)
+        elif left is not None and right is not None and left[0] != right[0]:
+            yield _entry(entity, ident, "modified", left[1], right[1])
 
 
 def _entry(

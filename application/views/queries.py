@@ -13,7 +13,6 @@ that normalizes to nothing is refused rather than matching every subject.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +103,13 @@ class SubjectFilter:
     active: bool | None = None
 
 
-Snapshot = Iterator[tuple[str, str, str]]
+Side = tuple[str, int]
+"""A read point as the views take it: (as_of stamp, log position)."""
+
+DELTA_TABLES = {
+    "measure": ("measure_segments", "measure_id"),
+    "subject": ("profile_segments", "subject_id"),
+}
 
 
 class ViewQueries:
@@ -267,29 +272,52 @@ class ViewQueries:
         clauses.append(f"NOT {exists}" if negate else exists)
         params.extend(inner)
 
-    # Snapshots for deltas ----------------------------------------------------------------
+    # Deltas ------------------------------------------------------------------------------
 
-    def measure_snapshot(self, as_of: str, position: int, after: str) -> Snapshot:
-        """Every measure in force, in id order; two compare equal when their terms do."""
-        return self._snapshot(
-            "measure_segments", "measure_id", "terms_digest", as_of, position, after
+    def changed_ids(self, entity: str, first: Side, second: Side, after: str) -> list[str]:
+        """The ids, after ``after`` and in order, of every measure or subject whose rows may
+        read differently at the two points; any other reads the same row at both.
+
+        A row holds at a point when the point lies inside its recorded and effective
+        periods, so which row holds can differ between two points only for an entity with a
+        row beginning or ending between them on one of the two axes. On the recorded axis
+        those are the subjects with an event between the two positions (a row is opened
+        and closed only by its subject's events); on the effective axis, the rows starting
+        or ending between the two times. Each is an indexed lookup, so a delta costs what
+        changed between its two points, not the size of the ledger."""
+        table, key = DELTA_TABLES[entity]
+        (low_as_of, high_as_of), (low, high) = (
+            sorted((first[0], second[0])),
+            sorted((first[1], second[1])),
         )
+        sql = (
+            f"SELECT t.{key} AS id FROM {table} t WHERE t.subject_id IN "
+            "(SELECT l.aggregate_id FROM ledger_log l WHERE l.position > ? AND l.position <= ? "
+            f"AND l.subject_event) AND t.{key} > ? "
+            f"UNION SELECT t.{key} FROM {table} t WHERE t.eff_from > ? AND t.eff_from <= ? "
+            f"AND t.{key} > ? "
+            f"UNION SELECT t.{key} FROM {table} t WHERE t.eff_to > ? AND t.eff_to <= ? "
+            f"AND t.{key} > ? ORDER BY 1"
+        )
+        params: list[Any] = [low, high, after, low_as_of, high_as_of, after]
+        params += [low_as_of, high_as_of, after]
+        return [str(row["id"]) for row in self._rows(sql, params)]
 
-    def subject_snapshot(self, as_of: str, position: int, after: str) -> Snapshot:
-        """Every subject known, in id order; two compare equal when their profiles do."""
-        return self._snapshot("profile_segments", "subject_id", "document", as_of, position, after)
-
-    def _snapshot(
-        self, table: str, key: str, compared: str, as_of: str, position: int, after: str
-    ) -> Snapshot:
-        """(id, what to compare, document) of every row holding at the point, in id order."""
-        condition, params = valid("t", as_of, position)
+    def delta_rows(self, entity: str, side: Side, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """(what to compare, document) of each of ``ids`` holding at the point: measures
+        compare equal when their terms do, subjects when their profiles do."""
+        if not ids:
+            return {}
+        table, key = DELTA_TABLES[entity]
+        compared = "terms_digest" if entity == "measure" else "document"
+        condition, params = valid("t", side[0], side[1])
+        marks = ", ".join("?" * len(ids))
         sql = (
             f"SELECT t.{key} AS id, t.{compared} AS compared, t.document FROM {table} t "
-            f"WHERE {condition} AND t.{key} > ? ORDER BY t.{key}"
+            f"WHERE {condition} AND t.{key} IN ({marks})"
         )
-        for row in self._rows(sql, [*params, after]):
-            yield row["id"], row["compared"], row["document"]
+        rows = self._rows(sql, [*params, *ids])
+        return {str(row["id"]): (row["compared"], row["document"]) for row in rows}
 
     # Checking ----------------------------------------------------------------------------
 

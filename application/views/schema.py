@@ -84,6 +84,12 @@ INDEXES = [
     "WHERE rec_to IS NULL",
     "CREATE INDEX IF NOT EXISTS name_segments_open ON name_segments (subject_id) "
     "WHERE rec_to IS NULL",
+    # A delta between two effective times looks only at the rows that begin or end between
+    # them (application/changes.py).
+    "CREATE INDEX IF NOT EXISTS measure_segments_eff_from ON measure_segments (eff_from)",
+    "CREATE INDEX IF NOT EXISTS measure_segments_eff_to ON measure_segments (eff_to)",
+    "CREATE INDEX IF NOT EXISTS profile_segments_eff_from ON profile_segments (eff_from)",
+    "CREATE INDEX IF NOT EXISTS profile_segments_eff_to ON profile_segments (eff_to)",
 ]
 
 TABLES = [LOG, MEASURE_SEGMENTS, PROFILE_SEGMENTS, NAME_SEGMENTS, *INDEXES]
