@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +42,7 @@ from application.idempotency import (
     receipt_from_json,
 )
 from application.ledger import Ledger, WriteReceipt
+from application.storage import persistence_env
 from application.tables import Tables, tables_for
 from domain.errors import InvalidValue, LedgerError, SubjectNotFound
 from domain.values import Actor, Authority, MeasureKind, Name, Profile, Source, SubjectKind
@@ -419,13 +421,15 @@ def test_many_threads_writing_at_once_each_get_their_own_receipt(ledger: Ledger)
     assert len(log_dump(ledger)) == 1 + (threads // 2) * writes * 3
 
 
-def test_a_sqlite_ledger_commits_durably(ledger: Ledger, store_kind: str) -> None:
+def test_a_sqlite_ledger_commits_durably(tmp_path: Path) -> None:
     """Each commit is flushed to disk before the write is answered: the write-ahead log
     with ``synchronous=FULL``."""
-    if store_kind != "sqlite":
-        pytest.skip("a SQLite setting")
-    with ledger.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
-        cursor.execute("PRAGMA journal_mode")
-        assert cursor.fetchone()[0] == "wal"
-        cursor.execute("PRAGMA synchronous")
-        assert cursor.fetchone()[0] == 2  # FULL
+    ledger = Ledger(env=persistence_env(f"sqlite:///{tmp_path}/durable.db"))
+    try:
+        with ledger.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 2  # FULL
+    finally:
+        ledger.close()
