@@ -5,7 +5,9 @@ date of birth, a nationality, an OFAC reference of its own) and then its designa
 second write naming the subject the first created.
 
 - HTTP: a real ``ledger serve`` (one process, a SQLite file of its own unless ``--database``),
-  driven by 1, 8 and 32 concurrent clients (asyncio and httpx, with an operator's key).
+  driven by 1, 8 and 32 concurrent connections of wrk (a Lua script alternating the two
+  writes, with an operator's key): a load generator in C, so that the client's own work does
+  not take the 2 cores from the server the way a Python client would.
 - In process: ``bootstrap(Settings(...)).ledger.execute`` from 1, 8 and 32 threads, on a SQLite
   file of its own, keeping the views as the server does (inline projections).
 
@@ -19,8 +21,11 @@ Run: ``.venv/bin/python bench/http_writes.py [--clients 1,8,32] [--project /work
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
+import json
+import os
+import re
+import subprocess
 import tempfile
 import threading
 import time
@@ -29,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import common
-import httpx2 as httpx
 import load
 
 SOURCE = {"authority": "US-OFAC", "reference": "SDN list 2021-12-10", "published_on": "2021-12-10"}
@@ -72,34 +76,84 @@ DESIGNATION = {
 # Over HTTP ------------------------------------------------------------------------------
 
 
-async def _http_client(client: httpx.AsyncClient, stop: float, done: list[int]) -> None:
-    while time.monotonic() < stop:
-        created = await client.post("/v1/subjects", json=subject_body(next_reference()))
-        if created.status_code != 201:
-            raise RuntimeError(f"register answered {created.status_code}: {created.text[:300]}")
-        subject_id = created.json()["events"][0]["subject_id"]
-        designated = await client.post(f"/v1/subjects/{subject_id}/designations", json=DESIGNATION)
-        if designated.status_code != 201:
-            raise RuntimeError(
-                f"designate answered {designated.status_code}: {designated.text[:300]}"
-            )
-        done[0] += 1
+PAIRS_SCRIPT = """
+-- Register a subject, then designate it, over and over; each wrk thread keeps the subjects it
+-- registered and not yet designated, so the two writes alternate as they would for a client.
+local threads = {}
+local body_template = %(subject)s
+local designation = %(designation)s
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = %(authorization)s}
+
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  prefix = args[1] .. wrk.thread:get("id")
+  counter, designated, failed, pending = 0, 0, 0, {}
+end
+
+function request()
+  local subject = table.remove(pending)
+  if subject then
+    return wrk.format("POST", "/v1/subjects/" .. subject .. "/designations", headers, designation)
+  end
+  counter = counter + 1
+  local reference = prefix .. string.format("%%06d", counter)
+  return wrk.format("POST", "/v1/subjects", headers, body_template:gsub("REFERENCE", reference))
+end
+
+function response(status, headers, body)
+  if status ~= 201 then
+    failed = failed + 1
+  elseif body:find('"measure_ids":[]', 1, true) then
+    table.insert(pending, body:match('"subject_ids":%%["([0-9a-f-]+)"'))
+  else
+    designated = designated + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local pairs, failures = 0, 0
+  for _, thread in ipairs(threads) do
+    pairs = pairs + thread:get("designated")
+    failures = failures + thread:get("failed")
+  end
+  io.write(string.format("PAIRS %%d FAILED %%d SECONDS %%f\\n", pairs, failures,
+    summary.duration / 1e6))
+end
+"""
 
 
 def over_http(base: str, token: str, clients: int, seconds: float) -> float:
-    async def run() -> float:
-        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        async with httpx.AsyncClient(
-            base_url=base, headers=load.bearer(token), timeout=60, limits=limits
-        ) as client:
-            done = [0]
-            began = time.monotonic()
-            await asyncio.gather(
-                *(_http_client(client, began + seconds, done) for _ in range(clients))
-            )
-            return done[0] / (time.monotonic() - began)
-
-    return asyncio.run(run())
+    """Pairs per second from wrk (a C load generator, so the client's own cost stays out of
+    the 2 cores the server shares with it), ``clients`` connections on one thread."""
+    script = PAIRS_SCRIPT % {
+        "subject": json.dumps(json.dumps(subject_body("REFERENCE"))),
+        "designation": json.dumps(json.dumps(DESIGNATION)),
+        "authorization": json.dumps(f"Bearer {token}"),
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        argv = [load.WRK, "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
+        done = subprocess.run(
+            [*argv, "-s", file.name, base, "--", next_reference()],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=seconds + 90,
+        )
+    finally:
+        os.unlink(file.name)
+    found = re.search(r"PAIRS (\d+) FAILED (\d+) SECONDS ([\d.]+)", done.stdout)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+    pairs, failed, duration = int(found[1]), int(found[2]), float(found[3])
+    if failed:
+        raise RuntimeError(f"{failed} writes were refused over HTTP:\n{done.stdout}")
+    return pairs / duration
 
 
 # In process -----------------------------------------------------------------------------
