@@ -19,8 +19,13 @@ from application.views.queries import Side, ViewQueries
 from domain.errors import InvalidValue
 from domain.text import check_text
 
-CHUNK = 200
-"""How many candidate ids are compared per query of each side."""
+CHUNK = 100
+"""How many candidate subjects are compared per query of each side."""
+
+SUBJECT_ID_LENGTH = 36
+"""A subject id as the views hold it (a UUID's text). A measure id is its subject's id, a dot
+and a number, so measure ids sort by their subject first: walking subjects in order walks
+their measures in order too."""
 
 
 def changes(
@@ -29,19 +34,20 @@ def changes(
     """Up to ``limit`` change entries after the entry key ``after`` ("" for the start).
 
     Keys are ``measure:<id>`` then ``subject:<id>``, so a cursor continues across both. Only
-    the entities that can read differently at the two points are compared
-    (``ViewQueries.changed_ids``), a chunk at a time."""
+    the subjects that can read differently at the two points are compared
+    (``ViewQueries.changed_subjects``), a chunk at a time, until the page is full."""
     entries: list[dict[str, Any]] = []
     for entity in ("measure", "subject"):
         prefix = f"{entity}:"
         if after and not after.startswith(prefix) and after > prefix:
             continue
         start = after.removeprefix(prefix) if after.startswith(prefix) else ""
-        candidates = queries.changed_ids(entity, first, second, start)
+        candidates = queries.changed_subjects(first, second, start[:SUBJECT_ID_LENGTH])
         for offset in range(0, len(candidates), CHUNK):
-            ids = candidates[offset : offset + CHUNK]
-            before = queries.delta_rows(entity, first, ids)
-            now = queries.delta_rows(entity, second, ids)
+            subjects = candidates[offset : offset + CHUNK]
+            before = queries.delta_rows(entity, first, subjects)
+            now = queries.delta_rows(entity, second, subjects)
+            ids = sorted(ident for ident in before.keys() | now.keys() if ident > start)
             for entry in _compared(entity, ids, before, now):
                 entries.append(entry)
                 if len(entries) == limit:

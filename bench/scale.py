@@ -78,6 +78,13 @@ def database_size(server: str, name: str) -> str:
         return str(row[0]) if row else "?"
 
 
+def analyze(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("ANALYZE")
+
+
 def prepare(server: str, prefix: str, size: str, keep: bool) -> Ledger:
     """The ledger of ``size``, built and projected, reused when ``keep`` and complete."""
     from application.bootstrap import bootstrap
@@ -117,6 +124,9 @@ def prepare(server: str, prefix: str, size: str, keep: bool) -> Ledger:
                 f"{name}: projected {projected.events:,} events in {projected.seconds:,.0f} s "
                 f"({projected.events / max(projected.seconds, 1e-9):,.0f} events/s)"
             )
+            # After a bulk load, as any operator would: the planner's statistics of the
+            # views would otherwise wait for autovacuum, and plans on stale ones can scan.
+            analyze(url)
         common.progress(f"{name}: ready, {last:,} events, {database_size(server, name)}")
     finally:
         services.close()

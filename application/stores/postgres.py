@@ -340,8 +340,12 @@ class PostgresViews(PostgresTrackingRecorder):
         with self.datastore.transaction(commit=commit) as raw:
             if snapshot:
                 raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # JIT compilation pays for long analytical queries, not for the views' short
+            # indexed reads: on 5M events it added from 25 ms to a second to reads of a few ms.
             raw.execute(
-                SQL("SET LOCAL search_path TO {}").format(Identifier(self.datastore.schema))
+                SQL("SET LOCAL search_path TO {}; SET LOCAL jit = off").format(
+                    Identifier(self.datastore.schema)
+                )
             )
             yield _PostgresCursor(raw)
 

@@ -274,49 +274,54 @@ class ViewQueries:
 
     # Deltas ------------------------------------------------------------------------------
 
-    def changed_ids(self, entity: str, first: Side, second: Side, after: str) -> list[str]:
-        """The ids, after ``after`` and in order, of every measure or subject whose rows may
-        read differently at the two points; any other reads the same row at both.
+    def changed_subjects(self, first: Side, second: Side, floor: str) -> list[str]:
+        """The ids, from ``floor`` on and in order, of every subject whose rows (profile or
+        measures) may read differently at the two points; any other reads the same rows at
+        both.
 
         A row holds at a point when the point lies inside its recorded and effective
-        periods, so which row holds can differ between two points only for an entity with a
+        periods, so which row holds can differ between two points only for a subject with a
         row beginning or ending between them on one of the two axes. On the recorded axis
         those are the subjects with an event between the two positions (a row is opened
-        and closed only by its subject's events); on the effective axis, the rows starting
-        or ending between the two times. Each is an indexed lookup, so a delta costs what
-        changed between its two points, not the size of the ledger."""
-        table, key = DELTA_TABLES[entity]
+        and closed only by its subject's events); on the effective axis, the subjects of the
+        rows starting or ending between the two times. Each is an indexed lookup, so a delta
+        costs what changed between its two points, not the size of the ledger."""
         (low_as_of, high_as_of), (low, high) = (
             sorted((first[0], second[0])),
             sorted((first[1], second[1])),
         )
-        sql = (
-            f"SELECT t.{key} AS id FROM {table} t WHERE t.subject_id IN "
-            "(SELECT l.aggregate_id FROM ledger_log l WHERE l.position > ? AND l.position <= ? "
-            f"AND l.subject_event) AND t.{key} > ? "
-            f"UNION SELECT t.{key} FROM {table} t WHERE t.eff_from > ? AND t.eff_from <= ? "
-            f"AND t.{key} > ? "
-            f"UNION SELECT t.{key} FROM {table} t WHERE t.eff_to > ? AND t.eff_to <= ? "
-            f"AND t.{key} > ? ORDER BY 1"
-        )
-        params: list[Any] = [low, high, after, low_as_of, high_as_of, after]
-        params += [low_as_of, high_as_of, after]
+        parts = [
+            "SELECT l.aggregate_id AS id FROM ledger_log l WHERE l.position > ? "
+            "AND l.position <= ? AND l.subject_event AND l.aggregate_id >= ?"
+        ]
+        params: list[Any] = [low, high, floor]
+        for table in ("measure_segments", "profile_segments"):
+            for column in ("eff_from", "eff_to"):
+                parts.append(
+                    f"SELECT t.subject_id FROM {table} t WHERE t.{column} > ? "
+                    f"AND t.{column} <= ? AND t.subject_id >= ?"
+                )
+                params += [low_as_of, high_as_of, floor]
+        sql = " UNION ".join(parts) + " ORDER BY 1"
         return [str(row["id"]) for row in self._rows(sql, params)]
 
-    def delta_rows(self, entity: str, side: Side, ids: list[str]) -> dict[str, tuple[str, str]]:
-        """(what to compare, document) of each of ``ids`` holding at the point: measures
-        compare equal when their terms do, subjects when their profiles do."""
-        if not ids:
+    def delta_rows(
+        self, entity: str, side: Side, subject_ids: list[str]
+    ) -> dict[str, tuple[str, str]]:
+        """(what to compare, document) of each measure or profile of the subjects holding
+        at the point: measures compare equal when their terms do, subjects when their
+        profiles do."""
+        if not subject_ids:
             return {}
         table, key = DELTA_TABLES[entity]
         compared = "terms_digest" if entity == "measure" else "document"
         condition, params = valid("t", side[0], side[1])
-        marks = ", ".join("?" * len(ids))
+        marks = ", ".join("?" * len(subject_ids))
         sql = (
             f"SELECT t.{key} AS id, t.{compared} AS compared, t.document FROM {table} t "
-            f"WHERE {condition} AND t.{key} IN ({marks})"
+            f"WHERE {condition} AND t.subject_id IN ({marks})"
         )
-        rows = self._rows(sql, [*params, *ids])
+        rows = self._rows(sql, [*params, *subject_ids])
         return {str(row["id"]): (row["compared"], row["document"]) for row in rows}
 
     # Checking ----------------------------------------------------------------------------
