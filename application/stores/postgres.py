@@ -3,97 +3,55 @@ shared by every process of a deployment.
 
 ``postgresql://user:password@host:port/dbname?schema=name``; parts the URL leaves out fall
 back to the usual ``PG*`` variables. Many processes start, write and create tables at once
-here, which is what most of this module is about.
+here, which is what most of this module is about. Creating tables and the SQL dialect are
+in ``postgres_sql``, the views in ``postgres_views``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
-import psycopg
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
     InterfaceError,
     OperationalError,
     StoredEvent,
-    Tracking,
 )
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresFactory,
-    PostgresTrackingRecorder,
 )
 from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Composed, Identifier
 
 from application import commits, recorders
+from application.stores.postgres_sql import CREATION_LOCK, adapt, creation_lock, qualified
+from application.stores.postgres_views import PostgresViews
 from application.tables import Tables
-from application.views.schema import POSTGRES_NAME_SEARCH, TABLES, VIEW_TABLES
 from domain.errors import InvalidValue
-
-if TYPE_CHECKING:
-    from application.views.store import Cursor, Row
 
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
-
-# Creating tables ----------------------------------------------------------------------------
-
-CREATION_LOCK = "sanctions-ledger: creating tables"
-"""The advisory lock every process of the ledger holds while it creates tables. Advisory
-locks belong to one database, so processes on other databases never wait for each other."""
-
-
-@contextmanager
-def creation_lock(datastore: PostgresDatastore) -> Iterator[None]:
-    """Hold the database's table-creation lock for the duration of the block.
-
-    ``CREATE ... IF NOT EXISTS`` is not safe to run side by side: two processes starting at
-    once on an empty database collide in PostgreSQL's catalog ("tuple concurrently updated",
-    a duplicate type or index) and one of them dies. Each creation runs under this lock
-    instead, which the second process waits for and then finds everything already made.
-
-    The lock is a session lock on a connection of its own, not one of the pool's: the
-    creation itself runs on the pool's connections, in transactions of the library's making,
-    and must not wait for a connection this lock holds. Closing the connection releases the
-    lock, also when the process dies half way; normal operation never takes it.
-    """
-    with _dedicated_connection(datastore) as connection:
-        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (CREATION_LOCK,))
-        yield
-
-
-def _dedicated_connection(datastore: PostgresDatastore) -> psycopg.Connection[object]:
-    """A connection beside the datastore's pool, to the same server as the same user."""
-    pool = datastore.pool
-    # psycopg_pool takes either the values or a function giving them at each connection.
-    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
-    kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs
-    settings = {k: v for k, v in (kwargs or {}).items() if k != "row_factory"}
-    return psycopg.connect(
-        conninfo, autocommit=True, connect_timeout=max(1, round(pool.timeout)), **settings
-    )
+__all__ = [
+    "CREATION_LOCK",
+    "POSTGRES_SCHEMES",
+    "PostgresHookedRecorder",
+    "PostgresStore",
+    "PostgresViews",
+    "adapt",
+    "creation_lock",
+    "qualified",
+]
 
 
 # The SQL dialect ----------------------------------------------------------------------------
-
-
-def adapt(sql: str) -> str:
-    """SQL written with SQLite's ``?`` placeholders, for psycopg: its ``%`` placeholders,
-    and every literal ``%`` doubled."""
-    return sql.replace("%", "%%").replace("?", "%s")
-
-
-def qualified(schema: str, table: str) -> str:
-    """A table's name in the store's schema, quoted as an identifier."""
-    return SQL("{}.{}").format(Identifier(schema), Identifier(table)).as_string(None)
 
 
 class PostgresDialect:
@@ -289,96 +247,6 @@ class PostgresPositions:
                 int(row["originator_version"]): int(row["notification_id"])
                 for row in cursor.fetchall()
             }
-
-
-# The views ----------------------------------------------------------------------------------
-
-
-class _PostgresCursor:
-    """A psycopg cursor taking the views' ``?`` placeholders, inside the store's schema."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.raw.execute(adapt(sql), tuple(params), prepare=False)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self.raw.executemany(adapt(sql), [tuple(r) for r in rows])
-
-    def fetchall(self) -> list[Row]:
-        return list(self.raw.fetchall())
-
-    def fetchone(self) -> Row | None:
-        row: Row | None = self.raw.fetchone()
-        return row
-
-
-class PostgresViews(PostgresTrackingRecorder):
-    """The views in the PostgreSQL schema that holds the events."""
-
-    projection = "ledger-views"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        schema = Identifier(self.datastore.schema)
-        self.sql_create_statements.append(SQL("SET LOCAL search_path TO {}").format(schema))
-        self.sql_create_statements.extend(SQL(statement).format() for statement in TABLES)
-        self.sql_create_statements.append(SQL(POSTGRES_NAME_SEARCH).format())
-
-    def create_table(self) -> None:
-        """Create the tracking and views tables under the database's creation lock: processes
-        starting at once would otherwise collide in the catalog."""
-        with creation_lock(self.datastore):
-            super().create_table()
-
-    @contextmanager
-    def transaction(self, *, commit: bool, snapshot: bool = False) -> Iterator[Cursor]:
-        """A transaction in the store's schema; with ``snapshot``, every statement in it
-        reads the same committed state."""
-        with self.datastore.transaction(commit=commit) as raw:
-            if snapshot:
-                raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            # JIT compilation pays for long analytical queries, not for the views' short
-            # indexed reads: on 5M events it added from 25 ms to a second to reads of a few ms.
-            raw.execute(
-                SQL("SET LOCAL search_path TO {}; SET LOCAL jit = off").format(
-                    Identifier(self.datastore.schema)
-                )
-            )
-            yield _PostgresCursor(raw)
-
-    def record_tracking(self, cursor: Cursor, position: int) -> None:
-        assert isinstance(cursor, _PostgresCursor)
-        self._insert_tracking(cursor.raw, Tracking(self.projection, position))
-
-    def position(self) -> int:
-        return self.max_tracking_id(self.projection) or 0
-
-    def reset(self) -> None:
-        with self.datastore.transaction(commit=True) as raw:
-            for table in VIEW_TABLES:
-                raw.execute(
-                    SQL("DELETE FROM {}.{}").format(
-                        Identifier(self.datastore.schema), Identifier(table)
-                    )
-                )
-            raw.execute(
-                SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
-                    Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
-                ),
-                (self.projection,),
-            )
-
-    def try_lock(self, cursor: Cursor) -> bool:
-        """One projector at a time per schema: the others skip, and catch up later."""
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || ?)) AS ok",
-            (self.projection,),
-        )
-        row = cursor.fetchone()
-        return bool(row and row["ok"])
 
 
 # The store ----------------------------------------------------------------------------------
