@@ -19,10 +19,7 @@ Run: ``.venv/bin/python bench/commit_throughput.py [--threads 1,8,32] [--seconds
 from __future__ import annotations
 
 import argparse
-import itertools
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,38 +37,6 @@ class Note(Aggregate):
 
 class Notes(Application[Any]):
     """The library's own application, as its documentation writes one."""
-
-
-_numbers = itertools.count(int(time.time()) * 1000)
-_lock = threading.Lock()
-
-
-def _next() -> int:
-    with _lock:
-        return next(_numbers)
-
-
-def threaded(threads: int, seconds: float, write: Callable[[], object]) -> float:
-    """Call ``write`` from ``threads`` threads until ``seconds`` pass; the elapsed time."""
-    failures: list[BaseException] = []
-    stop = time.monotonic() + seconds
-
-    def work() -> None:
-        try:
-            while time.monotonic() < stop:
-                write()
-        except BaseException as error:
-            failures.append(error)
-
-    began = time.monotonic()
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    if failures:
-        raise failures[0]
-    return time.monotonic() - began
 
 
 def pragmas(datastore: Any) -> str:
@@ -102,7 +67,7 @@ class LedgerSide:
         moment = datetime(2021, 12, 10, tzinfo=UTC)
 
         def command() -> Any:
-            n = _next()
+            n = common.unique_number()
             return RegisterSubject(
                 kind=SubjectKind.ORGANIZATION,
                 profile=Profile((Name(f"COMPANY NUMBER {n}"),)),
@@ -116,7 +81,9 @@ class LedgerSide:
     def events_per_second(self, threads: int, seconds: float) -> float:
         ledger = self.services.ledger
         first = ledger.last_position()
-        elapsed = threaded(threads, seconds, lambda: ledger.execute(self.command(), self.actor))
+        elapsed = common.threaded(
+            threads, seconds, lambda: ledger.execute(self.command(), self.actor)
+        )
         return (ledger.last_position() - first) / elapsed
 
     def describe(self) -> str:
@@ -139,7 +106,9 @@ class LibrarySide:
     def events_per_second(self, threads: int, seconds: float) -> float:
         recorder = self.app.recorder
         first = recorder.max_notification_id() or 0
-        elapsed = threaded(threads, seconds, lambda: self.app.save(Note(str(_next()))))
+        elapsed = common.threaded(
+            threads, seconds, lambda: self.app.save(Note(str(common.unique_number())))
+        )
         return ((recorder.max_notification_id() or 0) - first) / elapsed
 
     def describe(self) -> str:

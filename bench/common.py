@@ -12,6 +12,7 @@ command, ``application.bootstrap``, ``Ledger.execute``, the projector, the impor
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -98,6 +100,40 @@ def interleaved(repeats: int, sides: dict[str, Callable[[], Any]]) -> dict[str, 
         for name, run in sides.items():
             results[name].append(run())
     return results
+
+
+_numbers = itertools.count(int(time.time()) * 1000)
+_numbers_lock = threading.Lock()
+
+
+def unique_number() -> int:
+    """A number no earlier call in any run gave: for references no subject holds yet."""
+    with _numbers_lock:
+        return next(_numbers)
+
+
+def threaded(threads: int, seconds: float, write: Callable[[], object]) -> float:
+    """Call ``write`` from ``threads`` threads until ``seconds`` pass; the elapsed time.
+    The first failure of any thread is raised once all have stopped."""
+    failures: list[BaseException] = []
+    stop = time.monotonic() + seconds
+
+    def work() -> None:
+        try:
+            while time.monotonic() < stop:
+                write()
+        except BaseException as error:
+            failures.append(error)
+
+    began = time.monotonic()
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise failures[0]
+    return time.monotonic() - began
 
 
 def median(values: Sequence[float]) -> float:

@@ -27,8 +27,6 @@ import os
 import re
 import subprocess
 import tempfile
-import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,14 +35,11 @@ import common
 import load
 
 SOURCE = {"authority": "US-OFAC", "reference": "SDN list 2021-12-10", "published_on": "2021-12-10"}
-_numbers = itertools.count(int(time.time()) * 1000)
-_lock = threading.Lock()
 
 
 def next_reference() -> str:
     """A reference no subject holds yet: a write that reused one would be refused (409)."""
-    with _lock:
-        return str(next(_numbers))
+    return str(common.unique_number())
 
 
 def subject_body(reference: str) -> dict[str, Any]:
@@ -180,40 +175,25 @@ class InProcess:
         from domain.values import Authority, Name, Reference
 
         ledger = self.services.ledger
-        done = [0]
-        failures: list[BaseException] = []
-        stop = time.monotonic() + seconds
+        pairs = itertools.count()
 
-        def work() -> None:
-            try:
-                while time.monotonic() < stop:
-                    reference = next_reference()
-                    names = (
-                        Name(f"PETROV, Ivan {reference}"),
-                        Name(f"PETROFF, Ivan {reference}", self.register.profile.names[1].type),
-                    )
-                    command = replace(
-                        self.register,
-                        profile=replace(self.register.profile, names=names),
-                        references=(Reference(Authority.US_OFAC, reference),),
-                    )
-                    receipt = ledger.execute(command, self.actor)
-                    subject = receipt.subject_ids[0]
-                    ledger.execute(replace(self.designate, subject=subject), self.actor)
-                    with _lock:
-                        done[0] += 1
-            except BaseException as error:
-                failures.append(error)
+        def pair() -> None:
+            reference = next_reference()
+            names = (
+                Name(f"PETROV, Ivan {reference}"),
+                Name(f"PETROFF, Ivan {reference}", self.register.profile.names[1].type),
+            )
+            command = replace(
+                self.register,
+                profile=replace(self.register.profile, names=names),
+                references=(Reference(Authority.US_OFAC, reference),),
+            )
+            receipt = ledger.execute(command, self.actor)
+            ledger.execute(replace(self.designate, subject=receipt.subject_ids[0]), self.actor)
+            next(pairs)  # one step of a C iterator: atomic under the GIL
 
-        began = time.monotonic()
-        workers = [threading.Thread(target=work) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        if failures:
-            raise failures[0]
-        return done[0] / (time.monotonic() - began)
+        elapsed = common.threaded(threads, seconds, pair)
+        return next(pairs) / elapsed
 
     def close(self) -> None:
         self.services.close()
