@@ -43,15 +43,16 @@ from application.idempotency import (
 )
 from application.ledger import Ledger, WriteReceipt
 from application.storage import persistence_env
-from application.tables import Tables, tables_for
+from application.tables import Tables
 from domain.errors import InvalidValue, LedgerError, SubjectNotFound
 from domain.values import Actor, Authority, MeasureKind, Name, Profile, Source, SubjectKind
+from tests.ledger.test_idempotency_claims import LEASE
+from tests.support.clock import SecondsClock
 from tests.support.ledgers import log_dump
 
 ACTOR = Actor("k1", "group test")
 CITED = Citation(source=Source(Authority.US_OFAC, "group"))
 DAY = datetime(2021, 12, 10, tzinfo=UTC)
-LEASE = 60.0
 WAIT = 30.0
 
 
@@ -90,28 +91,8 @@ def amend(subject_id: UUID, name: str, expected_version: int | None = None) -> A
     )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def tables(ledger: Ledger) -> Iterator[Tables]:
-    built = tables_for(ledger)
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def time() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def claims(tables: Tables, time: Clock) -> IdempotencyStore:
+def claims(tables: Tables, time: SecondsClock) -> IdempotencyStore:
     return IdempotencyStore(tables, now=time, ttl=86_400, lease=LEASE)
 
 
@@ -308,7 +289,7 @@ def test_each_idempotency_claim_commits_with_its_own_write(
     group: Callable[[], Group],
     claims: IdempotencyStore,
     tables: Tables,
-    time: Clock,
+    time: SecondsClock,
 ) -> None:
     first, lost, last = (claim(claims, key) for key in ("first", "lost", "last"))
     time.now += LEASE + 1

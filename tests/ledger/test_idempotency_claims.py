@@ -6,7 +6,6 @@ neither loses the write nor records it twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -23,9 +22,10 @@ from application.idempotency import (
     IdempotentRequest,
 )
 from application.ledger import Ledger, WriteReceipt
-from application.tables import Tables, tables_for
+from application.tables import Tables
 from domain.provenance import Provenance
 from domain.values import Actor, Authority, Name, Profile, Source, SubjectKind
+from tests.support.clock import SecondsClock
 from tests.support.ledgers import log_dump
 
 ACTOR = Actor("k1", "claims test")
@@ -33,28 +33,8 @@ CITED = Citation(source=Source(Authority.UK, "claims"))
 LEASE = 60.0
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def tables(ledger: Ledger) -> Iterator[Tables]:
-    built = tables_for(ledger)
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def time() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tables: Tables, time: Clock) -> IdempotencyStore:
+def store(tables: Tables, time: SecondsClock) -> IdempotencyStore:
     return IdempotencyStore(tables, now=time, ttl=86_400, lease=LEASE)
 
 
@@ -77,7 +57,7 @@ def state_of(tables: Tables, key: str = "retry-me") -> str:
 
 
 def test_a_retry_after_a_crash_past_the_commit_answers_from_the_receipt(
-    ledger: Ledger, store: IdempotencyStore, tables: Tables, time: Clock
+    ledger: Ledger, store: IdempotencyStore, tables: Tables, time: SecondsClock
 ) -> None:
     first: WriteReceipt = ledger.execute(register(), ACTOR, begin(store))
     # The process dies here: the answer was never stored.
@@ -91,7 +71,7 @@ def test_a_retry_after_a_crash_past_the_commit_answers_from_the_receipt(
 
 
 def test_a_retry_after_a_crash_before_the_commit_records_the_write_once(
-    ledger: Ledger, store: IdempotencyStore, time: Clock
+    ledger: Ledger, store: IdempotencyStore, time: SecondsClock
 ) -> None:
     begin(store)  # The process dies before its write's transaction.
     assert log_dump(ledger) == []
@@ -103,7 +83,7 @@ def test_a_retry_after_a_crash_before_the_commit_records_the_write_once(
 
 
 def test_an_attempt_that_lost_its_claim_records_nothing(
-    ledger: Ledger, store: IdempotencyStore, time: Clock
+    ledger: Ledger, store: IdempotencyStore, time: SecondsClock
 ) -> None:
     slow = begin(store)
     time.now += LEASE + 1
