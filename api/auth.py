@@ -45,7 +45,6 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.security import HTTPBearer
@@ -53,6 +52,7 @@ from fastapi.security.base import SecurityBase
 from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
+from api.blocking import blocking
 from api.limits import rate_limiter
 from application.bootstrap import Services
 from application.keys import ApiKey, KeyRefused, Keys, Role
@@ -179,7 +179,7 @@ async def _authenticate(services: Services, token: str) -> ApiKey:
     try:
         key = keys.cached(token)
         if key is None:
-            key = await run_in_threadpool(keys.authenticate, token)
+            key = await blocking(keys.authenticate, token)
     except KeyRefused as refused:
         raise _unauthorized(refused.reason, "invalid_token") from None
     return key
@@ -195,7 +195,7 @@ async def refresh_keys(keys: Keys) -> None:
         return
     while True:
         try:
-            await run_in_threadpool(keys.refresh)
+            await blocking(keys.refresh)
         except Exception as error:  # the next round tries again; requests fall back meanwhile
             log.debug("keys' revision not read", error=f"{type(error).__name__}: {error}")
         await asyncio.sleep(interval)

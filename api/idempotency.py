@@ -109,15 +109,6 @@ async def idempotency_claim(
 
 
 ClaimDep = Annotated[Claim | None, Depends(idempotency_claim)]
-IdempotentRequestDep = Annotated[IdempotentRequest | None, Depends(idempotency_request)]
-"""The claim a write takes in its own worker-thread call (``api.deps.Writer``)."""
-
-
-def fingerprint(request: Request, body: bytes) -> str:
-    """What makes two requests the same: method, path, query and body. A JSON body counts by
-    its content, so that a client re-serialising it with other spacing or key order still
-    sends the same request."""
-    return _fingerprint(request, _content(body))
 
 
 def _content(body: bytes) -> str:
@@ -132,6 +123,9 @@ def _canonical(document: Any) -> str:
 
 
 def _fingerprint(request: Request, content: str) -> str:
+    """What makes two requests the same: method, path, query and body. A JSON body counts by
+    its content, so that a client re-serialising it with other spacing or key order still
+    sends the same request."""
     # As ``request.url`` would give them, without building the URL.
     scope = request.scope
     path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")

@@ -35,7 +35,6 @@ import os
 from collections.abc import Iterator
 
 from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -45,6 +44,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from api.auth import ADMIN, PUBLIC
+from api.blocking import blocking
 from application.bootstrap import Services
 from application.commits import boundaries
 from application.ledger import WriteReceipt
@@ -189,7 +189,7 @@ def install_metrics(app: FastAPI, settings: Settings) -> Metrics:
 
     async def scrape(request: Request) -> Response:
         services: Services = request.app.state.services
-        body = await run_in_threadpool(_exposition, metrics, services)
+        body = await blocking(_exposition, metrics, services)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     app.add_api_route(
@@ -208,16 +208,6 @@ def _exposition(metrics: Metrics, services: Services) -> bytes:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         assert metrics.registry is not None
-        registry.register(_Served(metrics.registry))
+        registry.register(metrics.registry)  # a registry is a collector of its own metrics
     registry.register(metrics.ledger_collector(services))
     return generate_latest(registry)
-
-
-class _Served(Collector):
-    """This process's own registry, served beside the database's figures."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-
-    def collect(self) -> Iterator[Metric]:
-        yield from self.registry.collect()

@@ -114,13 +114,4 @@ async def list_request(
     return ListAsked(ReadAsked(as_of, known_at, min_position), cursor, size)
 
 
-async def read_point(
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    min_position: MinPosition = None,
-) -> ReadAsked:
-    return ReadAsked(as_of, known_at, min_position)
-
-
 ListRequestDep = Annotated[ListAsked, Depends(list_request)]
-ReadPointDep = Annotated[ReadAsked, Depends(read_point)]

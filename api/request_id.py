@@ -59,10 +59,6 @@ def leave(token: Token[RequestContext | None]) -> None:
     _current.reset(token)
 
 
-def current_request() -> RequestContext | None:
-    return _current.get()
-
-
 def current_request_id() -> str | None:
     context = _current.get()
     return None if context is None else context.request_id

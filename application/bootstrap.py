@@ -54,7 +54,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Servi
     settings = settings or Settings()
     store = store_for(settings.database_url)
     env = store.persistence_env(settings.database_url, os.environ)
-    ledger = Ledger(env=env, clock=clock, store=store)
+    ledger = Ledger(env=env, clock=clock)
     views = store.views(ledger.factory)
     projector = Projector(ledger, views, settings.projection_batch_size)
     positions = store.log_positions(ledger.recorder)

@@ -11,6 +11,7 @@ fresh state (its rules are checked again), so concurrent writers never lose a wr
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import time
@@ -122,11 +123,7 @@ class Ledger(Application[UUID]):
         self,
         env: dict[str, str] | None = None,
         clock: Clock = utc_now,
-        store: Store | None = None,
     ) -> None:
-        self._chosen_store = store
-        """The store ``env`` names, if the caller chose it; else found from the library's
-        factory when the recorder is built."""
         super().__init__(env)
         self.clock = clock
         self.listeners: list[Callable[[WriteReceipt], None]] = []
@@ -137,12 +134,10 @@ class Ledger(Application[UUID]):
         """A recorder that lets a write commit its idempotency claim with its events."""
         return self.store.recorder(self.factory)
 
-    @property
+    @functools.cached_property
     def store(self) -> Store:
-        """The store the ledger's events are in."""
-        if self._chosen_store is None:
-            self._chosen_store = store_of(self.factory)
-        return self._chosen_store
+        """The store the ledger's events are in: the one whose library module ``env`` named."""
+        return store_of(self.factory)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TupleMapper)

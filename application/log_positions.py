@@ -12,17 +12,8 @@ from __future__ import annotations
 from typing import Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder
-
-from application.stores import store_of
-
 
 class LogPositions(Protocol):
     def of(self, subject_id: UUID) -> dict[int, int]:
         """Each version of the subject mapped to its event's position in the log."""
         ...
-
-
-def log_positions(recorder: ApplicationRecorder) -> LogPositions:
-    """The positions of the events in the log a recorder keeps."""
-    return store_of(recorder).log_positions(recorder)

@@ -31,6 +31,7 @@ from uuid import UUID
 from application.documents import iso
 from application.views.rows import stamp
 from application.views.store import Cursor, Row, ViewStore
+from domain.state import status_at
 
 PROFILE_CHANGES = ("registered", "profile-amended")
 IMPOSITIONS = ("designated", "visa-banned", "investment-restricted")
@@ -189,18 +190,10 @@ def _measure(rows: list[Row], at: str, as_of: datetime, *, amended: bool) -> dic
 
 
 def _status(stored: dict[str, Any], at: datetime) -> str:
-    """As ``domain.state.MeasureState.status_at`` tells it, from the stored times."""
+    """The measure's status at ``at``, from the times its stored document holds."""
     starts = datetime.fromisoformat(stored["effective_from"])
-    until = _moment(stored["effective_until"])
-    rescinded = _moment(stored["rescinded_at"])
-    ends = min((e for e in (until, rescinded) if e is not None), default=None)
-    if at < starts:
-        return "pending"
-    if ends is None or at < ends:
-        return "in_force"
-    if rescinded is not None and at >= rescinded:
-        return "rescinded"
-    return "expired"
+    until, rescinded = _moment(stored["effective_until"]), _moment(stored["rescinded_at"])
+    return status_at(at, starts, until, rescinded).value
 
 
 def _moment(text: str | None) -> datetime | None:

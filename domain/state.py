@@ -54,6 +54,24 @@ class MeasureStatus(StrEnum):
     EXPIRED = "expired"
 
 
+def status_at(
+    at: datetime,
+    effective_from: datetime,
+    effective_until: datetime | None,
+    rescinded_at: datetime | None,
+) -> MeasureStatus:
+    """A measure's status at ``at``, from its times alone: in force from its start until
+    the earlier of its expiry and its rescission."""
+    ends = min((e for e in (effective_until, rescinded_at) if e is not None), default=None)
+    if at < effective_from:
+        return MeasureStatus.PENDING
+    if ends is None or at < ends:
+        return MeasureStatus.IN_FORCE
+    if rescinded_at is not None and at >= rescinded_at:
+        return MeasureStatus.RESCINDED
+    return MeasureStatus.EXPIRED
+
+
 def _overlap(
     a_from: datetime, a_end: datetime | None, b_from: datetime, b_end: datetime | None
 ) -> bool:
@@ -111,13 +129,7 @@ class MeasureState:
         return self.effective_from <= at and (end is None or at < end)
 
     def status_at(self, at: datetime) -> MeasureStatus:
-        if at < self.effective_from:
-            return MeasureStatus.PENDING
-        if self.in_force(at):
-            return MeasureStatus.IN_FORCE
-        if self.rescinded_at is not None and at >= self.rescinded_at:
-            return MeasureStatus.RESCINDED
-        return MeasureStatus.EXPIRED
+        return status_at(at, self.effective_from, self.effective_until, self.rescinded_at)
 
     def clashes_with(self, other: MeasureState) -> bool:
         """Whether the two would be the same measure in force twice over some period."""
@@ -287,6 +299,11 @@ class SubjectState:
         profile_times = {change.effective_at for change in self.profile_history}
         for measure in sorted(self.measures.values(), key=lambda m: m.number):
             yield from self._measure_segments(measure, profile_times)
+
+    def segments_of(self, number: int) -> Iterator[Segment]:
+        """The stretches of one measure, as ``segments`` gives them."""
+        profile_times = {change.effective_at for change in self.profile_history}
+        yield from self._measure_segments(self.measure(number), profile_times)
 
     def _measure_segments(
         self, measure: MeasureState, profile_times: set[datetime]

@@ -67,7 +67,7 @@ async def get_subject(
     known_at: KnownAt = None,
     min_position: MinPosition = None,
 ) -> Response:
-    # The read point's parameters are the endpoint's own rather than ``ReadPointDep``, and
+    # The read point's parameters are the endpoint's own rather than a dependency, and
     # the reader is taken from the app: the busiest read resolves no dependency but its
     # access policy.
     reader = await get_reader(request)

@@ -45,6 +45,7 @@ from application.importers.records import (
     unique_names,
 )
 from application.importers.xml_refusals import (
+    line_of,
     refuse_doctype,
     refuse_hidden_content,
     refuse_other_encoding,
@@ -123,7 +124,7 @@ def read_un_list(stream: BinaryIO, *, source: str = "consolidated.xml") -> UnPub
     root = first[1]
     refuse_doctype(root, source)
     if root.tag != _ROOT:
-        raise MalformedPublication(source, _line(root), f"the root element is not {_ROOT}")
+        raise MalformedPublication(source, line_of(root), f"the root element is not {_ROOT}")
     return UnPublication(
         date_generated=_date_generated(root, source),
         entries=_entries(events, root, source),
@@ -151,21 +152,21 @@ def _date_generated(root: etree._Element, source: str) -> datetime:
     """The root's ``dateGenerated`` as an aware UTC datetime."""
     value = root.get("dateGenerated")
     if value is None:
-        raise MalformedPublication(source, _line(root), "dateGenerated is missing")
+        raise MalformedPublication(source, line_of(root), "dateGenerated is missing")
     try:
         generated = datetime.fromisoformat(value.strip())
     except ValueError as error:
         message = f"dateGenerated {value!r} is not an ISO 8601 date and time"
-        raise MalformedPublication(source, _line(root), message) from error
+        raise MalformedPublication(source, line_of(root), message) from error
     if generated.tzinfo is None:
         # Not read as UTC: the UN states its offset (-04:00, -05:00), so a missing one is a fault.
         message = f"dateGenerated {value!r} has no time zone"
-        raise MalformedPublication(source, _line(root), message)
+        raise MalformedPublication(source, line_of(root), message)
     try:
         return generated.astimezone(UTC)
     except OverflowError as error:  # 9999-12-31T23:59:59-01:00 is in year 10000 in UTC
         message = f"dateGenerated {value!r} lies outside the calendar in UTC"
-        raise MalformedPublication(source, _line(root), message) from error
+        raise MalformedPublication(source, line_of(root), message) from error
 
 
 def _entries(
@@ -177,14 +178,14 @@ def _entries(
         if event == "start":
             refuse_xinclude(element, source)
         if event == "end" and element is root and not lines:
-            raise MalformedPublication(source, _line(element), "the list has no entries")
+            raise MalformedPublication(source, line_of(element), "the list has no entries")
         if event != "end" or element.tag not in _SECTIONS:
             continue
         section, kind = _SECTIONS[str(element.tag)]
         parent = element.getparent()
         if parent is None or parent.tag != section:
             message = f"{element.tag} outside {section}"
-            raise MalformedPublication(source, _line(element), message)
+            raise MalformedPublication(source, line_of(element), message)
         refuse_hidden_content(element, source)
         entry = _entry(element, kind, source)
         first = lines.setdefault(entry.reference, entry.line)
@@ -206,7 +207,7 @@ def _free(element: etree._Element) -> None:
 
 def _entry(element: etree._Element, kind: SubjectKindName, source: str) -> ListEntry:
     """Translate one INDIVIDUAL or ENTITY element."""
-    line = _line(element)
+    line = line_of(element)
     reference = _text(element, "REFERENCE_NUMBER")
     if reference is None:
         raise MalformedPublication(source, line, "REFERENCE_NUMBER is missing")
@@ -348,7 +349,7 @@ def _listed_on(element: etree._Element, reference: str, source: str) -> str:
     listed_on = _iso_date(_text(element, "LISTED_ON"))
     if listed_on is None:
         message = f"{reference} has no valid LISTED_ON"
-        raise MalformedPublication(source, _line(element), message)
+        raise MalformedPublication(source, line_of(element), message)
     return listed_on
 
 
@@ -422,8 +423,3 @@ def _normalised(text: str | None) -> str | None:
     """Runs of whitespace (the file wraps long values) become one space; empty gives None."""
     normalised = " ".join((text or "").split())
     return normalised or None
-
-
-def _line(element: etree._Element) -> int:
-    """Where the element starts in the source."""
-    return element.sourceline or 0

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
@@ -68,10 +67,6 @@ class Store(Protocol):
     def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews | PostgresViews:
         """The views' store beside the events (see ``application.views.store``); for the
         in-memory store, one of its own."""
-        ...
-
-    def creation_lock(self, datastore: Any) -> AbstractContextManager[None]:
-        """Held while creating tables, so that processes starting at once do not collide."""
         ...
 
 

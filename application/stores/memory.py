@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import uuid
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from uuid import UUID
 
@@ -124,10 +123,6 @@ class MemoryStore:
         views = SQLiteViews(private_sqlite("views"))
         views.create_table()
         return views
-
-    def creation_lock(self, datastore: Any) -> AbstractContextManager[None]:  # noqa: ARG002
-        """Each process has its own: nobody to collide with."""
-        return nullcontext()
 
 
 STORE = MemoryStore()

@@ -299,9 +299,6 @@ class PostgresStore:
         assert isinstance(views, PostgresViews)
         return views
 
-    def creation_lock(self, datastore: Any) -> AbstractContextManager[None]:
-        return creation_lock(datastore)
-
 
 def _own(recorder: ApplicationRecorder) -> PostgresApplicationRecorder:
     assert isinstance(recorder, PostgresApplicationRecorder), type(recorder).__name__

@@ -246,10 +246,6 @@ class SQLiteStore:
         assert isinstance(views, SQLiteViews)
         return views
 
-    def creation_lock(self, datastore: Any) -> AbstractContextManager[None]:  # noqa: ARG002
-        """SQLite lets one writer in at a time: creations never collide."""
-        return nullcontext()
-
 
 def _own(recorder: ApplicationRecorder) -> SQLiteApplicationRecorder:
     assert isinstance(recorder, SQLiteApplicationRecorder), type(recorder).__name__

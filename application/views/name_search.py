@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from application.views.like import substring
 from application.views.schema import SEARCH_ROW_BITS, SQLITE_NAME_SEARCH
 from application.views.store import SQLiteViews, ViewStore
 
@@ -120,7 +121,7 @@ def _look_up(views: ViewStore, search: NameSearch) -> list[str] | None:
         + " AND ".join("n.normalized LIKE ? ESCAPE '!'" for _ in grams)
         + " AND (n.normalized || '') LIKE ? ESCAPE '!' LIMIT ?"
     )
-    likes = ["%" + _escaped(gram) + "%" for gram in grams]
+    likes = [substring(gram) for gram in grams]
     with views.transaction(commit=False) as cursor:
         cursor.execute(sql, [*params, *likes, search.pattern, POSTGRES_CANDIDATES + 1])
         rows = cursor.fetchall()
@@ -200,8 +201,3 @@ def _query(term: str) -> str:
     holds letters, digits and spaces only; each trigram is quoted anyway, its quotes doubled,
     as FTS5 requires."""
     return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in _trigrams(term))
-
-
-def _escaped(text: str) -> str:
-    """Text for a LIKE pattern escaped by ``!``: its wildcards taken literally."""
-    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from application.views.like import escaped, substring
 from application.views.name_search import NameSearch, name_condition
 from application.views.rows import normalize
 from application.views.store import Row, ViewStore
@@ -32,23 +33,14 @@ def valid(table: str, as_of: str, position: int) -> tuple[str, list[Any]]:
     return VALID.format(t=table), [position, position, as_of, as_of]
 
 
-def _escaped(value: str) -> str:
-    """The value with LIKE's wildcards escaped by ``!`` (the queries say ``ESCAPE '!'``)."""
-    return value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-
-
 def contains(value: str) -> str:
     """A LIKE pattern for one ``|``-delimited value."""
-    return f"%|{_escaped(value)}|%"
+    return f"%|{escaped(value)}|%"
 
 
 def contains_prefix(value: str) -> str:
     """A LIKE pattern for a ``|``-delimited value starting with ``value``."""
-    return f"%|{_escaped(value)}%"
-
-
-def substring(value: str) -> str:
-    return f"%{_escaped(value)}%"
+    return f"%|{escaped(value)}%"
 
 
 def listed(

@@ -135,8 +135,7 @@ def measure_rows(subject: Subject) -> dict[str, MeasureRow]:
 
 def one_measure_rows(subject: Subject, measure: MeasureState) -> dict[str, MeasureRow]:
     """The open rows of one measure of the subject, by digest."""
-    segments = subject.state.segments()
-    rows = (_measure_row(subject, s) for s in segments if s.measure.number == measure.number)
+    rows = (_measure_row(subject, s) for s in subject.state.segments_of(measure.number))
     return {row.digest: row for row in rows}
 
 
