@@ -151,12 +151,9 @@ class Unit:
 
     def _subject(self, subject_id: UUID) -> Subject:
         try:
-            subject = self._read(subject_id)
+            return _as_subject(self._read(subject_id), subject_id)
         except AggregateNotFoundError:
-            subject = None
-        if not isinstance(subject, Subject):
-            raise SubjectNotFound(f"no subject has the id {subject_id}")
-        return subject
+            raise SubjectNotFound(f"no subject has the id {subject_id}") from None
 
     def _resolve(self, ref: SubjectRef) -> UUID:
         if isinstance(ref, UUID):
@@ -175,12 +172,17 @@ def load_subject(
     repository: Repository[UUID], subject_id: UUID, version: int | None = None
 ) -> Subject:
     try:
-        subject: object = repository.get(subject_id, version=version)
+        return _as_subject(repository.get(subject_id, version=version), subject_id)
     except AggregateNotFoundError:
         raise SubjectNotFound(f"no subject has the id {subject_id}") from None
-    if not isinstance(subject, Subject):
+
+
+def _as_subject(aggregate: object, subject_id: UUID) -> Subject:
+    """The aggregate, if it is a subject: an id naming another kind of aggregate (a
+    reference claim, a publication log) names no subject."""
+    if not isinstance(aggregate, Subject):
         raise SubjectNotFound(f"no subject has the id {subject_id}")
-    return subject
+    return aggregate
 
 
 @singledispatch

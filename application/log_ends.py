@@ -11,13 +11,12 @@ apart, which costs nothing.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from application.views.store import Cursor, PostgresViews, SQLiteViews, ViewStore
+if TYPE_CHECKING:
+    from application.views.store import Cursor, ViewStore
 
 TRACKED = "SELECT MAX(notification_id) AS reached FROM {table} WHERE application_name = ?"
 
@@ -36,11 +35,13 @@ class LogEnds(Protocol):
 class SharedDatabaseEnds:
     """The views share the events' database: one statement reads both ends."""
 
-    def __init__(self, views: SQLiteViews | PostgresViews, events_table: str) -> None:
+    def __init__(
+        self, views: ViewStore, events_table: str, position_column: str, tracking_table: str
+    ) -> None:
         self.views = views
         self.statement = (
-            f"SELECT (SELECT MAX({_position_column(views)}) FROM {events_table}) AS last, "
-            f"(SELECT MAX(notification_id) FROM {_tracking_table(views)} "
+            f"SELECT (SELECT MAX({position_column}) FROM {events_table}) AS last, "
+            f"(SELECT MAX(notification_id) FROM {tracking_table} "
             "WHERE application_name = ?) AS reached"
         )
 
@@ -60,10 +61,12 @@ class SeparateEnds:
     """The views live apart from the events (beside the in-memory store): asked apart, the
     log first, so that the views' position is never read from before the log's end."""
 
-    def __init__(self, recorder: ApplicationRecorder, views: ViewStore) -> None:
+    def __init__(
+        self, recorder: ApplicationRecorder, views: ViewStore, tracking_table: str
+    ) -> None:
         self.recorder = recorder
         self.views = views
-        self.tracked = TRACKED.format(table=_tracking_table(views))
+        self.tracked = TRACKED.format(table=tracking_table)
 
     def read(self) -> tuple[int, int]:
         last = self.recorder.max_notification_id() or 0
@@ -76,20 +79,13 @@ class SeparateEnds:
         return last, 0 if row is None else int(row["reached"] or 0)
 
 
-def _tracking_table(views: ViewStore) -> str:
-    return views.tracking_table_name if isinstance(views, PostgresViews) else "tracking"
-
-
-def _position_column(views: SQLiteViews | PostgresViews) -> str:
-    return "rowid" if isinstance(views, SQLiteViews) else "notification_id"
-
-
-def log_ends(recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
-    shared = (
-        isinstance(recorder, SQLiteApplicationRecorder) and isinstance(views, SQLiteViews)
-    ) or (isinstance(recorder, PostgresApplicationRecorder) and isinstance(views, PostgresViews))
-    if shared and getattr(views, "datastore", None) is getattr(recorder, "datastore", None):
-        assert isinstance(views, (SQLiteViews, PostgresViews))
+def log_ends(
+    recorder: ApplicationRecorder, views: ViewStore, position_column: str, tracking_table: str
+) -> LogEnds:
+    """Both ends in one statement where the views are in the events' own database (their
+    datastore is the recorder's); asked apart otherwise. Each store names its log's position
+    column and its views' tracking table."""
+    if getattr(views, "datastore", None) is getattr(recorder, "datastore", None):
         table = getattr(recorder, "events_table_name", "")
-        return SharedDatabaseEnds(views, table)
-    return SeparateEnds(recorder, views)
+        return SharedDatabaseEnds(views, table, position_column, tracking_table)
+    return SeparateEnds(recorder, views, tracking_table)

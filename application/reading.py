@@ -21,7 +21,6 @@ from application.changes import changes
 from application.commits import Boundaries
 from application.documents import history_documents, iso, subject_document
 from application.ledger import Ledger
-from application.log_ends import log_ends
 from application.log_positions import LogPositions
 from application.subject_views import SubjectViews
 from application.views.projector import ProjectionFailed, Projector
@@ -137,7 +136,7 @@ class Reader:
         self.boundaries = boundaries
         self.keeps_views = keeps_views
         self.wait_seconds = wait_seconds
-        self.ends = log_ends(ledger.recorder, views)
+        self.ends = ledger.store.log_ends(ledger.recorder, views)
         self.subject_views = SubjectViews(views)
 
     # Read points ---------------------------------------------------------------------------

@@ -20,23 +20,17 @@ checked on its effects, so they are not stored here but checked again by the cal
 store behaves so, the in-memory one included, whose hooks cannot be rolled back.
 
 This module holds what every store shares; each store's recorder class is in its own module
-(``application.stores.sqlite``, ``.postgres``, ``.memory``) and is named here too.
+(``application.stores.sqlite``, ``.postgres``, ``.memory``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from application import commits
 from domain.errors import LedgerError
-
-if TYPE_CHECKING:
-    from application.stores.memory import MemoryHookedRecorder as MemoryHookedRecorder
-    from application.stores.postgres import PostgresHookedRecorder as PostgresHookedRecorder
-    from application.stores.sqlite import SQLiteHookedRecorder as SQLiteHookedRecorder
 
 WITHIN_TRANSACTION = "within_transaction"
 SHARES = "shares"
@@ -121,18 +115,3 @@ def raise_refusal(kwargs: dict[str, Any], ids: Sequence[int] | None) -> None:
     if shares.whole:
         raise shares.refused[1]
     raise ShareRefused(*shares.refused, ids or ())
-
-
-_STORE_RECORDERS = {
-    "SQLiteHookedRecorder": "application.stores.sqlite",
-    "PostgresHookedRecorder": "application.stores.postgres",
-    "MemoryHookedRecorder": "application.stores.memory",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Each store's recorder class, from its store's module: imported on first use, since
-    those modules import this one."""
-    if name in _STORE_RECORDERS:
-        return getattr(importlib.import_module(_STORE_RECORDERS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

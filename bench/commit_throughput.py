@@ -19,6 +19,7 @@ Run: ``.venv/bin/python bench/commit_throughput.py [--threads 1,8,32] [--seconds
 from __future__ import annotations
 
 import argparse
+import functools
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -134,8 +135,16 @@ def main() -> None:
         try:
             sides: dict[str, Callable[[], float]] = {}
             for n in counts:
-                sides[f"{n}|ledger"] = _logged(f"ledger, {n} threads", ours, n, args.seconds)
-                sides[f"{n}|library"] = _logged(f"library, {n} threads", library, n, args.seconds)
+                sides[f"{n}|ledger"] = common.logged(
+                    f"ledger, {n} threads",
+                    functools.partial(ours.events_per_second, n, args.seconds),
+                    "events/s",
+                )
+                sides[f"{n}|library"] = common.logged(
+                    f"library, {n} threads",
+                    functools.partial(library.events_per_second, n, args.seconds),
+                    "events/s",
+                )
             results = common.interleaved(args.repeats, sides)
             described = {"ledger": ours.describe(), "library": library.describe()}
         finally:
@@ -156,17 +165,6 @@ def main() -> None:
     for side, text in described.items():
         report.note(f"{side}: {text}")
     report.show(args.json)
-
-
-def _logged(
-    label: str, side: LedgerSide | LibrarySide, threads: int, seconds: float
-) -> Callable[[], float]:
-    def once() -> float:
-        rate = side.events_per_second(threads, seconds)
-        common.progress(f"{label}: {rate:,.0f} events/s")
-        return rate
-
-    return once
 
 
 if __name__ == "__main__":

@@ -106,6 +106,24 @@ _numbers = itertools.count(int(time.time()) * 1000)
 _numbers_lock = threading.Lock()
 
 
+def shared_data() -> Path:
+    """The real lists (``$LEDGER_SHARED_DATA``, default ``../shared/data`` beside the
+    checkout): read from there, never copied into the repository."""
+    configured = os.environ.get("LEDGER_SHARED_DATA")
+    return Path(configured) if configured else REPOSITORY.parent / "shared" / "data"
+
+
+def logged(label: str, run: Callable[[], float], unit: str, digits: int = 0) -> Callable[[], float]:
+    """``run``, printing each rate it measures as it comes."""
+
+    def once() -> float:
+        rate = float(run())
+        progress(f"{label}: {rate:,.{digits}f} {unit}")
+        return rate
+
+    return once
+
+
 def unique_number() -> int:
     """A number no earlier call in any run gave: for references no subject holds yet."""
     with _numbers_lock:

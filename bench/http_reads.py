@@ -33,16 +33,9 @@ ARCHIVE = "ofac-sdn/sdn-history-2021-08-18-to-2024-05-03.tar.xz"
 OBSERVED = re.compile(r"sdn_(\d{4}-\d\d-\d\d)T(\d\d)(\d\d)(\d\d)Z\.csv$")
 
 
-def shared_data() -> Path:
-    import os
-
-    configured = os.environ.get("LEDGER_SHARED_DATA")
-    return Path(configured) if configured else common.REPOSITORY.parent / "shared" / "data"
-
-
 def latest_copy(folder: Path) -> tuple[Path, str]:
     """The newest SDN copy of the shared history, unpacked into ``folder``, and its time."""
-    with tarfile.open(shared_data() / ARCHIVE) as archive:
+    with tarfile.open(common.shared_data() / ARCHIVE) as archive:
         members = [m for m in archive.getmembers() if OBSERVED.search(m.name)]
         newest = max(members, key=lambda m: OBSERVED.search(m.name).groups())  # type: ignore[union-attr]
         archive.extract(newest, folder, filter="data")

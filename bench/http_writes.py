@@ -21,6 +21,7 @@ Run: ``.venv/bin/python bench/http_writes.py [--clients 1,8,32] [--project /work
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
@@ -219,13 +220,17 @@ def main() -> None:
             with common.serve_ledger(database) as server:
                 sides: dict[str, Any] = {}
                 for n in counts:
-                    sides[f"{n}|http"] = _logged(
+                    sides[f"{n}|http"] = common.logged(
                         f"HTTP, {n} clients",
-                        lambda n=n: over_http(server.base, token, n, args.seconds),
+                        functools.partial(over_http, server.base, token, n, args.seconds),
+                        "pairs/s",
+                        digits=1,
                     )
-                    sides[f"{n}|in process"] = _logged(
+                    sides[f"{n}|in process"] = common.logged(
                         f"in process, {n} threads",
-                        lambda n=n: in_process.pairs_per_second(n, args.seconds),
+                        functools.partial(in_process.pairs_per_second, n, args.seconds),
+                        "pairs/s",
+                        digits=1,
                     )
                 results = common.interleaved(args.repeats, sides)
         finally:
@@ -243,15 +248,6 @@ def main() -> None:
         report.add(n, http, local, f"{http / local:.2f}")
     report.note("a pair is two writes: POST /v1/subjects, then POST /v1/subjects/{id}/designations")
     report.show(args.json)
-
-
-def _logged(label: str, run: Any) -> Any:
-    def once() -> float:
-        rate = float(run())
-        common.progress(f"{label}: {rate:,.1f} pairs/s")
-        return rate
-
-    return once
 
 
 if __name__ == "__main__":

@@ -36,13 +36,7 @@ if TYPE_CHECKING:
 
     from application.bootstrap import Services
 
-REPOSITORY = Path(__file__).resolve().parents[1]
 ARCHIVE = "ofac-sdn/sdn-history-2021-08-18-to-2024-05-03.tar.xz"
-
-
-def shared_data() -> Path:
-    configured = os.environ.get("LEDGER_SHARED_DATA")
-    return Path(configured) if configured else REPOSITORY / ".." / "shared" / "data"
 
 
 def peak_rss_mib() -> float:
@@ -180,7 +174,7 @@ def main() -> None:
 
     load_before = common.load_average()
     runs = []
-    with dated_copies(shared_data() / ARCHIVE) as copies:
+    with dated_copies(common.shared_data() / ARCHIVE) as copies:
         print(f"{len(copies)} dated copies, {copies[0].name} to {copies[-1].name}")
         for repeat in range(args.repeats):
             last = repeat == args.repeats - 1

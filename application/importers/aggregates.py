@@ -21,25 +21,24 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from psycopg.sql import SQL, Identifier
 
+from application.handlers import Ahead
 from application.ledger import Ledger
 
 CHUNK = 500
 """Ids per query: well under SQLite's limit on parameters, and a modest answer each."""
 
-Found = dict[UUID, BaseAggregate[UUID] | None]
 
-
-def read_aggregates(ledger: Ledger, ids: Iterable[UUID]) -> Found:
+def read_aggregates(ledger: Ledger, ids: Iterable[UUID]) -> Ahead:
     """Every aggregate of ``ids`` as it stands now, or None where there is none."""
     wanted = list(dict.fromkeys(ids))
-    found: Found = {}
+    found: Ahead = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         found.update(_read_chunk(ledger, chunk))
     return found
 
 
-def _read_chunk(ledger: Ledger, ids: list[UUID]) -> Found:
+def _read_chunk(ledger: Ledger, ids: list[UUID]) -> Ahead:
     recorder = ledger.recorder
     if isinstance(recorder, SQLiteAggregateRecorder):
         stored = _sqlite_events(recorder, ids)
@@ -47,7 +46,7 @@ def _read_chunk(ledger: Ledger, ids: list[UUID]) -> Found:
         stored = _postgres_events(recorder, ids)
     else:  # in memory: no query to save
         return {aggregate_id: _get(ledger, aggregate_id) for aggregate_id in ids}
-    found: Found = dict.fromkeys(ids)
+    found: Ahead = dict.fromkeys(ids)
     for aggregate_id, events in groupby(stored, key=lambda event: event.originator_id):
         aggregate: Any = None
         for event in events:

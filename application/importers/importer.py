@@ -25,7 +25,7 @@ from application.commands import (
     RegisterSubject,
     RescindMeasure,
 )
-from application.handlers import read_ahead
+from application.handlers import Ahead, read_ahead
 from application.importers.aggregates import read_aggregates
 from application.importers.diff import plan_import
 from application.importers.mirror import Mirror
@@ -95,7 +95,7 @@ class Importer:
 
     def _read_ahead(
         self, commands: list[Command], authority: Authority, log: PublicationLog | None
-    ) -> dict[UUID, BaseAggregate[UUID] | None]:
+    ) -> Ahead:
         """Every aggregate the action will read, read many to a query: the subjects it
         changes, the reference claims of the subjects it registers or renames, and the
         authority's publication log (just read)."""
@@ -145,9 +145,7 @@ def _is_saved(aggregate: BaseAggregate[UUID], version: int | None) -> bool:
     return not aggregate.pending_events and aggregate.version == version
 
 
-def _saved(
-    ahead: dict[UUID, BaseAggregate[UUID] | None], receipt: WriteReceipt
-) -> dict[UUID, Subject]:
+def _saved(ahead: Ahead, receipt: WriteReceipt) -> dict[UUID, Subject]:
     """The subjects read ahead that stand now as the action left them."""
     versions = {event.subject_id: event.version for event in receipt.events}
     return {

@@ -27,10 +27,12 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 
     from application.commits import Boundaries
+    from application.log_ends import LogEnds
     from application.log_positions import LogPositions
     from application.stores.postgres import PostgresViews
     from application.stores.sqlite import SQLiteViews
     from application.tables import Tables
+    from application.views.store import ViewStore
 
 
 class Store(Protocol):
@@ -62,6 +64,10 @@ class Store(Protocol):
     def tables(self, factory: InfrastructureFactory[Any]) -> Tables:
         """The service's own tables, with the SQL dialect they are spoken in (see
         ``application.tables``)."""
+        ...
+
+    def log_ends(self, recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
+        """Where the log ends and the views stand, read together (``application.log_ends``)."""
         ...
 
     def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews | PostgresViews:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory, StoredEvent
@@ -18,8 +18,12 @@ from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import SQLiteDatastore
 
 from application import commits, recorders
+from application.log_ends import LogEnds, SeparateEnds
 from application.stores.sqlite import SQLiteDialect, SQLiteViews
 from application.tables import Tables
+
+if TYPE_CHECKING:
+    from application.views.store import ViewStore
 
 
 class MemoryCommits:
@@ -118,6 +122,9 @@ class MemoryStore:
 
     def tables(self, factory: InfrastructureFactory[Any]) -> Tables:  # noqa: ARG002
         return Tables(private_sqlite("tables"), owned=True, sql_dialect=SQLiteDialect())
+
+    def log_ends(self, recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
+        return SeparateEnds(recorder, views, "tracking")
 
     def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews:  # noqa: ARG002
         views = SQLiteViews(private_sqlite("views"))

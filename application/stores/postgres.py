@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -32,9 +32,13 @@ from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Composed, Identifier
 
 from application import commits, recorders
+from application.log_ends import LogEnds, log_ends
 from application.stores.postgres_sql import CREATION_LOCK, adapt, creation_lock, qualified
 from application.stores.postgres_views import PostgresViews
 from application.tables import Tables
+
+if TYPE_CHECKING:
+    from application.views.store import ViewStore
 from domain.errors import InvalidValue
 
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
@@ -293,6 +297,10 @@ class PostgresStore:
         return Tables(
             factory.datastore, owned=False, sql_dialect=PostgresDialect(factory.datastore)
         )
+
+    def log_ends(self, recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
+        assert isinstance(views, PostgresViews), type(views).__name__
+        return log_ends(recorder, views, "notification_id", views.tracking_table_name)
 
     def views(self, factory: InfrastructureFactory[Any]) -> PostgresViews:
         views: object = factory.tracking_recorder(PostgresViews)

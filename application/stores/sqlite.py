@@ -28,6 +28,7 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import get_topic
 
 from application import commits, recorders
+from application.log_ends import LogEnds, log_ends
 from application.tables import Tables
 from application.views.schema import (
     SQLITE_NAME_SEARCH,
@@ -39,7 +40,7 @@ from application.views.schema import (
 from domain.errors import InvalidValue
 
 if TYPE_CHECKING:
-    from application.views.store import Cursor, Row
+    from application.views.store import Cursor, Row, ViewStore
 
 COMMITS_DDL = (
     f"CREATE TABLE IF NOT EXISTS {commits.TABLE} ("
@@ -240,6 +241,9 @@ class SQLiteStore:
     def tables(self, factory: InfrastructureFactory[Any]) -> Tables:
         assert isinstance(factory, SQLiteFactory)
         return Tables(factory.datastore, owned=False, sql_dialect=SQLiteDialect())
+
+    def log_ends(self, recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
+        return log_ends(recorder, views, "rowid", "tracking")
 
     def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews:
         views: object = factory.tracking_recorder(SQLiteViews)

@@ -23,8 +23,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import OperationalError
 
 from application.ledger import Ledger
-from application.recorders import PostgresHookedRecorder
 from application.storage import persistence_env
+from application.stores.postgres import PostgresHookedRecorder
 from tests.api.payloads import subject
 from tests.support.private_postgres import PrivateServer, private_server
 from tests.support.server import ledger_command, serving
