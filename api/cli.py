@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -24,7 +23,9 @@ from api.metrics import MULTIPROCESS_DIR
 from application.bootstrap import bootstrap
 from application.demo.founding_example import load_founding_example
 from application.settings import Settings
-from application.storage import POSTGRES_SCHEMES, redact
+from application.storage import redact
+from application.stores import store_for
+from domain.errors import InvalidValue
 
 
 class LedgerCommand(typer.Typer):
@@ -100,9 +101,16 @@ def serve(
         uvicorn.run("api.main:serve_app", factory=True, workers=settings.workers, **options)
 
 
+def _shared_by_processes(database_url: str) -> bool:
+    try:
+        return store_for(database_url).shared_by_processes
+    except InvalidValue:
+        return False
+
+
 def _workers_refusal(settings: Settings) -> str | None:
     """Why these settings cannot run several server processes, if they cannot."""
-    if settings.workers == 1 or urlsplit(settings.database_url).scheme in POSTGRES_SCHEMES:
+    if settings.workers == 1 or _shared_by_processes(settings.database_url):
         return None
     return (
         f"Refused: --workers {settings.workers} needs PostgreSQL. On SQLite one process at a "

@@ -16,10 +16,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import BaseAggregate
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder
-from eventsourcing.sqlite import SQLiteAggregateRecorder
-from psycopg.sql import SQL, Identifier
 
 from application.handlers import Ahead
 from application.ledger import Ledger
@@ -39,12 +35,8 @@ def read_aggregates(ledger: Ledger, ids: Iterable[UUID]) -> Ahead:
 
 
 def _read_chunk(ledger: Ledger, ids: list[UUID]) -> Ahead:
-    recorder = ledger.recorder
-    if isinstance(recorder, SQLiteAggregateRecorder):
-        stored = _sqlite_events(recorder, ids)
-    elif isinstance(recorder, PostgresAggregateRecorder):
-        stored = _postgres_events(recorder, ids)
-    else:  # in memory: no query to save
+    stored = ledger.store.events_of(ledger.recorder, ids)
+    if stored is None:  # in memory: no query to save
         return {aggregate_id: _get(ledger, aggregate_id) for aggregate_id in ids}
     found: Ahead = dict.fromkeys(ids)
     for aggregate_id, events in groupby(stored, key=lambda event: event.originator_id):
@@ -54,46 +46,6 @@ def _read_chunk(ledger: Ledger, ids: list[UUID]) -> Ahead:
             aggregate = domain_event.mutate(aggregate)
         found[UUID(str(aggregate_id))] = aggregate
     return found
-
-
-def _sqlite_events(recorder: SQLiteAggregateRecorder, ids: list[UUID]) -> list[StoredEvent]:
-    marks = ",".join("?" * len(ids))
-    statement = (
-        f"SELECT * FROM {recorder.events_table_name} WHERE originator_id IN ({marks}) "
-        "ORDER BY originator_id, originator_version"
-    )
-    with recorder.datastore.transaction(commit=False) as cursor:
-        cursor.execute(statement, [aggregate_id.hex for aggregate_id in ids])
-        return [
-            StoredEvent(
-                originator_id=recorder.convert_originator_id(row["originator_id"]),
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=row["state"],
-            )
-            for row in cursor.fetchall()
-        ]
-
-
-def _postgres_events(recorder: PostgresAggregateRecorder, ids: list[UUID]) -> list[StoredEvent]:
-    statement = SQL(
-        "SELECT * FROM {schema}.{table} WHERE originator_id = ANY(%s) "
-        "ORDER BY originator_id, originator_version"
-    ).format(
-        schema=Identifier(recorder.datastore.schema),
-        table=Identifier(recorder.events_table_name),
-    )
-    with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
-        cursor.execute(statement, [ids])
-        return [
-            StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            for row in cursor.fetchall()
-        ]
 
 
 def _get(ledger: Ledger, aggregate_id: UUID) -> BaseAggregate[UUID] | None:

@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 from domain.errors import InvalidValue
 
 if TYPE_CHECKING:
-    from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
+    from uuid import UUID
+
+    from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory, StoredEvent
 
     from application.commits import Boundaries
     from application.log_ends import LogEnds
@@ -41,6 +43,8 @@ class Store(Protocol):
     name: str
     schemes: tuple[str, ...]
     """The URL schemes that name this store."""
+    shared_by_processes: bool
+    """Whether several processes can serve one ledger from it at once."""
     persistence_module: str
     """The ``eventsourcing`` persistence module the store runs on."""
 
@@ -64,6 +68,11 @@ class Store(Protocol):
     def tables(self, factory: InfrastructureFactory[Any]) -> Tables:
         """The service's own tables, with the SQL dialect they are spoken in (see
         ``application.tables``)."""
+        ...
+
+    def events_of(self, recorder: ApplicationRecorder, ids: list[UUID]) -> list[StoredEvent] | None:
+        """The stored events of every aggregate of ``ids``, in one query, ordered by
+        aggregate and version; None where the store has no query to save."""
         ...
 
     def log_ends(self, recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:

@@ -98,6 +98,7 @@ def private_sqlite(purpose: str) -> SQLiteDatastore:
 class MemoryStore:
     name: str = "memory"
     schemes: tuple[str, ...] = ("memory",)
+    shared_by_processes: bool = False  # each process has a ledger of its own
     persistence_module: str = "eventsourcing.popo"
 
     def persistence_env(
@@ -122,6 +123,10 @@ class MemoryStore:
 
     def tables(self, factory: InfrastructureFactory[Any]) -> Tables:  # noqa: ARG002
         return Tables(private_sqlite("tables"), owned=True, sql_dialect=SQLiteDialect())
+
+    def events_of(self, recorder: ApplicationRecorder, ids: list[UUID]) -> None:  # noqa: ARG002
+        """In memory, reading aggregates one by one costs no query: nothing to batch."""
+        return
 
     def log_ends(self, recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
         return SeparateEnds(recorder, views, "tracking")

@@ -259,6 +259,7 @@ class PostgresPositions:
 class PostgresStore:
     name: str = "postgres"
     schemes: tuple[str, ...] = POSTGRES_SCHEMES
+    shared_by_processes: bool = True
     persistence_module: str = "eventsourcing.postgres"
 
     def persistence_env(self, database_url: str, environ: Mapping[str, str]) -> dict[str, str]:
@@ -291,6 +292,27 @@ class PostgresStore:
 
     def boundaries(self, recorder: ApplicationRecorder) -> PostgresBoundaries:
         return PostgresBoundaries(_own(recorder))
+
+    def events_of(self, recorder: ApplicationRecorder, ids: list[UUID]) -> list[StoredEvent]:
+        own = _own(recorder)
+        statement = SQL(
+            "SELECT * FROM {schema}.{table} WHERE originator_id = ANY(%s) "
+            "ORDER BY originator_id, originator_version"
+        ).format(
+            schema=Identifier(own.datastore.schema),
+            table=Identifier(own.events_table_name),
+        )
+        with own.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, [ids])
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in cursor.fetchall()
+            ]
 
     def tables(self, factory: InfrastructureFactory[Any]) -> Tables:
         assert isinstance(factory, PostgresFactory)

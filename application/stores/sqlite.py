@@ -208,6 +208,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
 class SQLiteStore:
     name: str = "sqlite"
     schemes: tuple[str, ...] = ("sqlite",)
+    shared_by_processes: bool = False  # one writer at a time: processes wait on each other
     persistence_module: str = "eventsourcing.sqlite"
 
     def persistence_env(
@@ -237,6 +238,25 @@ class SQLiteStore:
 
     def boundaries(self, recorder: ApplicationRecorder) -> SQLiteBoundaries:
         return SQLiteBoundaries(_own(recorder))
+
+    def events_of(self, recorder: ApplicationRecorder, ids: list[UUID]) -> list[StoredEvent]:
+        own = _own(recorder)
+        marks = ",".join("?" * len(ids))
+        statement = (
+            f"SELECT * FROM {own.events_table_name} WHERE originator_id IN ({marks}) "
+            "ORDER BY originator_id, originator_version"
+        )
+        with own.datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, [aggregate_id.hex for aggregate_id in ids])
+            return [
+                StoredEvent(
+                    originator_id=own.convert_originator_id(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
+                for row in cursor.fetchall()
+            ]
 
     def tables(self, factory: InfrastructureFactory[Any]) -> Tables:
         assert isinstance(factory, SQLiteFactory)
