@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
-from api import cli_import, cli_keys, cli_views
+from api import cli_import, cli_keys, cli_proofs, cli_views
 from api.cli_options import CLI_ACTOR, PROGRAM, DatabaseOption, console, settings_for
 from api.logging import configure_logging
 from api.main import create_app
@@ -43,6 +43,7 @@ class LedgerCommand(typer.Typer):
 app = LedgerCommand(help="The sanctions ledger.", no_args_is_help=True)
 app.add_typer(cli_keys.app, name="keys")
 app.add_typer(cli_import.app, name="import")
+app.add_typer(cli_proofs.app, name="signing-key")
 
 
 @app.command()
@@ -171,5 +172,12 @@ def demo(database: DatabaseOption = None) -> None:
         )
 
 
-for command in (cli_views.project, cli_views.rebuild, cli_views.check):
+for command in (
+    cli_views.project,
+    cli_views.rebuild,
+    cli_views.check,
+    cli_proofs.verify,
+    cli_proofs.export,
+    cli_proofs.replay,
+):
     app.command()(command)

@@ -68,12 +68,21 @@ def rebuild(database: DatabaseOption = None) -> None:
 
 
 def check(database: DatabaseOption = None) -> None:
-    """Compare every view with a full replay of the log; exit 1 on any difference."""
+    """Compare every view with a full replay of the log, and the Merkle tree with the
+    events (as 'ledger verify' does); exit 1 on any difference."""
     services = bootstrap(settings_for(database, projections="external"))
     try:
         report = check_views(services.ledger, services.views)
+        tree = services.proofs.verify()
     finally:
         services.close()
+    if tree.ok:
+        console.print(f"The Merkle tree holds every event ({tree.tree_size} leaves).")
+    else:
+        console.print(
+            f"The Merkle tree does not match the log: {tree.problem_count} problem(s), the "
+            f"first at position {tree.first_bad_position} (see 'ledger verify')."
+        )
     counts = ", ".join(f"{table} {rows}" for table, rows in report.rows.items())
     if report.behind:
         console.print(
@@ -85,6 +94,8 @@ def check(database: DatabaseOption = None) -> None:
         console.print(
             f"The views equal a replay of the log up to position {report.position} ({counts})."
         )
+        if not tree.ok:
+            raise typer.Exit(code=1)
         return
     if report.differences:
         console.print(

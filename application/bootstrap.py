@@ -9,6 +9,9 @@ from application.idempotency import IdempotencyStore
 from application.keys import Keys
 from application.ledger import Clock, Ledger, utc_now
 from application.log_positions import LogPositions
+from application.proofs.service import Proofs
+from application.proofs.signed_note import NoteSigner
+from application.proofs.signing_keys import SigningKeys
 from application.reading import Reader
 from application.settings import Settings
 from application.stores import store_for
@@ -32,13 +35,17 @@ class Services:
     tables: Tables
     keys: Keys
     idempotency: IdempotencyStore
+    signing_keys: SigningKeys
+    proofs: Proofs
 
     @property
     def keeps_views(self) -> bool:
         return self.settings.projections == "inline"
 
     def start(self) -> None:
-        """Start keeping the views up to date, if this process is the one to do it."""
+        """Make the signing key if the ledger has none yet, and start keeping the views up
+        to date, if this process is the one to do it."""
+        _ = self.proofs.signer
         if self.keeps_views:
             self.ledger.listeners.append(lambda _receipt: self.runner.nudge())
             self.runner.start()
@@ -74,6 +81,11 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Servi
         ttl=settings.idempotency_ttl_seconds,
         lease=settings.idempotency_lease_seconds,
     )
+    signing_keys = SigningKeys(tables, settings.signing_key_file)
+
+    def signer() -> NoteSigner:
+        return signing_keys.ensure(settings.log_origin, ledger.clock().isoformat())
+
     return Services(
         settings=settings,
         ledger=ledger,
@@ -85,4 +97,6 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Servi
         tables=tables,
         keys=Keys(tables, ledger.clock, settings.key_cache_seconds),
         idempotency=idempotency,
+        signing_keys=signing_keys,
+        proofs=Proofs(ledger.merkle, store.stored_log(ledger.recorder), positions, signer),
     )

@@ -13,6 +13,10 @@ from eventsourcing.persistence import Notification
 
 from application.documents import event_document, iso, plain
 from application.ledger import Ledger, event_type
+from application.proofs.entries import entry_object
+from application.proofs.tree import Leaf
+from application.proofs.verification import b64
+from domain.errors import RuleViolation
 from domain.publications import PublicationLog
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
@@ -33,9 +37,34 @@ def read_log(ledger: Ledger, after: int, limit: int) -> tuple[list[dict[str, Any
     notifications = ledger.recorder.select_notifications(
         start=after, limit=limit, inclusive_of_start=False
     )
-    items = [_logged(ledger, notification) for notification in notifications]
+    leaves = (
+        ledger.merkle.leaves_between(notifications[0].id, notifications[-1].id)
+        if notifications
+        else {}
+    )
+    items = [
+        {**_logged(ledger, notification), **_leaf(notification, leaves.get(notification.id))}
+        for notification in notifications
+    ]
     more = len(notifications) == limit
     return items, notifications[-1].id if more else None
+
+
+def _leaf(notification: Notification, leaf: Leaf | None) -> dict[str, Any]:
+    """The event's entry, as its leaf hashes it, and where the leaf is in the tree."""
+    if leaf is None:  # Only a log changed behind the ledger's back has no leaf here.
+        raise RuleViolation(
+            f"the event at position {notification.id} has no leaf in the Merkle tree: "
+            "run 'ledger verify'"
+        )
+    entry = entry_object(
+        notification.id,
+        notification.originator_id,
+        notification.originator_version,
+        notification.topic,
+        notification.state,
+    )
+    return {"entry": entry, "leaf_index": leaf.index, "leaf_hash": b64(leaf.hash)}
 
 
 def _logged(ledger: Ledger, notification: Notification) -> dict[str, Any]:

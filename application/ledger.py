@@ -35,6 +35,7 @@ from application.commands import Command, RecordAction, RecordPublication
 from application.errors import PreconditionFailed, WriteConflict
 from application.group_commit import Overlay, Write, WriteQueue
 from application.handlers import Unit, handle, load_subject
+from application.proofs.tree import MerkleTree
 from application.recorders import SHARES, Share, ShareRefused, Shares
 from application.stores import Store, store_of
 from application.transcodings import TupleMapper, register_value_transcodings
@@ -133,6 +134,12 @@ class Ledger(Application[UUID]):
     def construct_recorder(self) -> ApplicationRecorder:
         """A recorder that lets a write commit its idempotency claim with its events."""
         return self.store.recorder(self.factory)
+
+    @property
+    def merkle(self) -> MerkleTree:
+        """The Merkle tree of the log, kept by the recorder (``application.proofs.tree``)."""
+        tree: MerkleTree = getattr(self.recorder, "merkle")  # noqa: B009 - set by the store
+        return tree
 
     @functools.cached_property
     def store(self) -> Store:

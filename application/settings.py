@@ -112,5 +112,21 @@ class Settings(BaseSettings):
             "On SIGTERM, how long requests in flight may take to finish before they are cut off"
         ),
     )
+    log_origin: str | None = Field(
+        default=None,
+        max_length=200,
+        description=(
+            "The log's name on its checkpoints and the name of its signing key, a schema-less "
+            "URL such as ledger.example.org/sanctions; used when the key is made (a unique "
+            "sanctions-ledger.local/... name if unset)"
+        ),
+    )
+    signing_key_file: str | None = Field(
+        default=None,
+        description=(
+            "Keep the checkpoints' signing key in this file (made on first start, mode 0600) "
+            "instead of in the database"
+        ),
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"

@@ -68,6 +68,10 @@ class Statements:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(self.tables.adapt(sql), tuple(params))
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self.tables.adapt(sql), [tuple(row) for row in rows])
+
     def fetchone(self) -> Row | None:
         return self.cursor.fetchone()
 

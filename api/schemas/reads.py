@@ -72,6 +72,14 @@ class LoggedEvent(BaseModel):
     source: dict[str, Any] | None
     reason: str | None
     data: dict[str, Any]
+    entry: dict[str, Any] = Field(
+        description=(
+            "The event exactly as stored, the entry of its leaf in the Merkle tree: "
+            "leaf_hash = SHA-256(0x00 || RFC 8785 canonical JSON of entry)"
+        )
+    )
+    leaf_index: int = Field(description="The event's leaf in the tree (0 for the first event)")
+    leaf_hash: str = Field(description="The leaf's hash, base64")
 
 
 class EventPage(BaseModel):

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from application.commits import Boundaries
     from application.log_ends import LogEnds
     from application.log_positions import LogPositions
+    from application.proofs.stored_log import StoredLog
     from application.stores.postgres import PostgresViews
     from application.stores.sqlite import SQLiteViews
     from application.tables import Tables
@@ -55,6 +56,11 @@ class Store(Protocol):
     def recorder(self, factory: InfrastructureFactory[Any]) -> ApplicationRecorder:
         """The application recorder that runs a write's hooks in its transaction (see
         ``application.recorders``)."""
+        ...
+
+    def stored_log(self, recorder: ApplicationRecorder) -> StoredLog:
+        """The events' table read raw, for the checks that trust nothing (see
+        ``application.proofs.stored_log``)."""
         ...
 
     def log_positions(self, recorder: ApplicationRecorder) -> LogPositions:

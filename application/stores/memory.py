@@ -19,6 +19,10 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from application import commits, recorders
 from application.log_ends import LogEnds, SeparateEnds
+from application.proofs import keeping
+from application.proofs.entries import EntryError
+from application.proofs.stored_log import StoredRecord
+from application.proofs.tree import MerkleTree
 from application.stores.sqlite import SQLiteDialect, SQLiteViews
 from application.tables import Tables
 
@@ -52,11 +56,16 @@ class MemoryHookedRecorder(POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self.commits = MemoryCommits()
+        self.merkle = MerkleTree(
+            Tables(private_sqlite("merkle"), owned=True, sql_dialect=SQLiteDialect())
+        )
+        self.merkle.create()
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         kwargs = recorders.with_shares(kwargs, len(stored_events))
+        kwargs = keeping.with_entries(kwargs, stored_events)
         ids = super().insert_events(stored_events, **kwargs)
         recorders.raise_refusal(kwargs, ids)
         return ids
@@ -70,6 +79,8 @@ class MemoryHookedRecorder(POPOApplicationRecorder):
             kept = shares.run_hooks(None)
             ids = super()._insert_events(stored_events[:kept], **kwargs) or []
             self.commits.record(shares.spans(ids))
+            with self.merkle.tables.transaction(commit=True) as statements:
+                keeping.append_leaves(self.merkle, statements, kwargs, ids)
             return ids
 
 
@@ -88,6 +99,27 @@ class ScannedPositions:
                     found[notification.originator_version] = notification.id
             start = page[-1].id + 1
         return found
+
+
+class MemoryStoredLog:
+    """The in-memory events, as the recorder holds them."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self.recorder = recorder
+
+    def records(self, after: int, limit: int) -> list[StoredRecord]:
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False
+        )
+        return [
+            StoredRecord(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in notifications
+        ]
+
+    def originator_id(self, value: object) -> UUID:
+        if not isinstance(value, UUID):
+            raise EntryError(f"the stored id {value!r} is not a UUID")
+        return value
 
 
 def private_sqlite(purpose: str) -> SQLiteDatastore:
@@ -113,6 +145,9 @@ class MemoryStore:
         factory: InfrastructureFactory[Any],  # noqa: ARG002 - nothing to configure
     ) -> ApplicationRecorder:
         return MemoryHookedRecorder()
+
+    def stored_log(self, recorder: ApplicationRecorder) -> MemoryStoredLog:
+        return MemoryStoredLog(recorder)
 
     def log_positions(self, recorder: ApplicationRecorder) -> ScannedPositions:
         return ScannedPositions(recorder)

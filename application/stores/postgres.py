@@ -33,6 +33,10 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from application import commits, recorders
 from application.log_ends import LogEnds, log_ends
+from application.proofs import keeping
+from application.proofs.entries import EntryError
+from application.proofs.stored_log import SQLStoredLog
+from application.proofs.tree import MerkleTree
 from application.stores.postgres_sql import CREATION_LOCK, adapt, creation_lock, qualified
 from application.stores.postgres_views import PostgresViews
 from application.tables import Tables
@@ -62,7 +66,11 @@ class PostgresDialect:
     """The ledger's SQL, written in SQLite's dialect, spoken in one PostgreSQL schema."""
 
     name: Literal["postgres"] = "postgres"
-    column_types: Mapping[str, str] = {"REAL": "DOUBLE PRECISION", "BLOB": "BYTEA"}
+    column_types: Mapping[str, str] = {
+        "REAL": "DOUBLE PRECISION",
+        "BLOB": "BYTEA",
+        "BIGINT": "BIGINT",
+    }
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
@@ -129,6 +137,9 @@ class PostgresHookedRecorder(PostgresApplicationRecorder):
     """The hook runs in the library's ``_insert_events`` step, which shares the insert's
     transaction and, unlike the steps after the insert, lets an exception roll it back."""
 
+    merkle: MerkleTree
+    """The Merkle tree of the log, appended in the events' transaction (set by the store)."""
+
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.append(commits_ddl(self.datastore.schema))
@@ -153,6 +164,7 @@ class PostgresHookedRecorder(PostgresApplicationRecorder):
         a pool that had none to give); otherwise the error goes up, to answer ``503``.
         """
         kwargs = recorders.with_shares(kwargs, len(stored_events))
+        kwargs = keeping.with_entries(kwargs, stored_events)
         for attempt in range(1, INSERT_ATTEMPTS + 1):
             progress = _Progress()
             try:
@@ -218,6 +230,9 @@ class PostgresHookedRecorder(PostgresApplicationRecorder):
         if spans:
             # Still inside the events' transaction (the library commits after this step).
             curs.executemany(self.insert_commit_statement, spans)
+        # The table lock is still held: no writer can come between these events and their
+        # leaves.
+        keeping.append_leaves(self.merkle, self.merkle.tables.within(curs), kwargs, ids)
         _committing(kwargs)
         return ids
 
@@ -285,7 +300,30 @@ class PostgresStore:
         # The library's own way to choose the recorder class, so that it builds the recorder
         # (table names, table creation) exactly as it would its own.
         factory.env[factory.APPLICATION_RECORDER_TOPIC] = get_topic(PostgresHookedRecorder)
-        return factory.application_recorder()
+        recorder = factory.application_recorder()
+        assert isinstance(recorder, PostgresHookedRecorder)
+        recorder.merkle = MerkleTree(self.tables(factory))
+        recorder.merkle.create()
+        keeping.build_from_log(recorder.merkle, self.stored_log(recorder))
+        return recorder
+
+    def stored_log(self, recorder: ApplicationRecorder) -> SQLStoredLog:
+        """The events' table read raw (``application.proofs.stored_log``)."""
+        own = _own(recorder)
+        assert isinstance(own, PostgresHookedRecorder)
+        table = qualified(own.datastore.schema, own.events_table_name)
+        return SQLStoredLog(
+            own.merkle.tables,
+            table,
+            "notification_id",
+            _stored_id,
+            lambda originator_id: originator_id,
+            lock_statement=f"LOCK TABLE {table} IN EXCLUSIVE MODE",
+            after_replay=(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), "
+                f"(SELECT MAX(notification_id) FROM {table}))"
+            ),
+        )
 
     def log_positions(self, recorder: ApplicationRecorder) -> PostgresPositions:
         return PostgresPositions(_own(recorder))
@@ -328,6 +366,12 @@ class PostgresStore:
         views: object = factory.tracking_recorder(PostgresViews)
         assert isinstance(views, PostgresViews)
         return views
+
+
+def _stored_id(value: object) -> UUID:
+    if not isinstance(value, UUID):
+        raise EntryError(f"the stored id {value!r} is not a UUID")
+    return value
 
 
 def _own(recorder: ApplicationRecorder) -> PostgresApplicationRecorder:

@@ -29,6 +29,10 @@ from eventsourcing.utils import get_topic
 
 from application import commits, recorders
 from application.log_ends import LogEnds, log_ends
+from application.proofs import keeping
+from application.proofs.entries import EntryError
+from application.proofs.stored_log import SQLStoredLog
+from application.proofs.tree import MerkleTree
 from application.tables import Tables
 from application.views.schema import (
     SQLITE_NAME_SEARCH,
@@ -61,6 +65,9 @@ def sqlite_path(database_url: str) -> str:
 
 
 class SQLiteHookedRecorder(SQLiteApplicationRecorder):
+    merkle: MerkleTree
+    """The Merkle tree of the log, appended in the events' transaction (set by the store)."""
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), COMMITS_DDL]
 
@@ -68,6 +75,7 @@ class SQLiteHookedRecorder(SQLiteApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         kwargs = recorders.with_shares(kwargs, len(stored_events))
+        kwargs = keeping.with_entries(kwargs, stored_events)
         ids = super().insert_events(stored_events, **kwargs)
         recorders.raise_refusal(kwargs, ids)
         return ids
@@ -79,6 +87,7 @@ class SQLiteHookedRecorder(SQLiteApplicationRecorder):
         kept = shares.run_hooks(c)
         ids = super()._insert_events(c, stored_events[:kept], **kwargs) or []
         c.executemany(COMMITS_INSERT, shares.spans(ids))
+        keeping.append_leaves(self.merkle, self.merkle.tables.within(c), kwargs, ids)
         return ids
 
 
@@ -111,7 +120,7 @@ class SQLiteDialect:
     """The ledger's own SQL is written in SQLite's dialect: nothing to change in it."""
 
     name: Literal["sqlite"] = "sqlite"
-    column_types: Mapping[str, str] = {"REAL": "REAL", "BLOB": "BLOB"}
+    column_types: Mapping[str, str] = {"REAL": "REAL", "BLOB": "BLOB", "BIGINT": "INTEGER"}
 
     def adapt(self, sql: str) -> str:
         return sql
@@ -231,7 +240,25 @@ class SQLiteStore:
         # The library's own way to choose the recorder class, so that it builds the recorder
         # (table names, table creation) exactly as it would its own.
         factory.env[factory.APPLICATION_RECORDER_TOPIC] = get_topic(SQLiteHookedRecorder)
-        return factory.application_recorder()
+        recorder = factory.application_recorder()
+        assert isinstance(recorder, SQLiteHookedRecorder)
+        recorder.merkle = MerkleTree(self.tables(factory))
+        recorder.merkle.create()
+        keeping.build_from_log(recorder.merkle, self.stored_log(recorder))
+        return recorder
+
+    def stored_log(self, recorder: ApplicationRecorder) -> SQLStoredLog:
+        """The events' table read raw (``application.proofs.stored_log``)."""
+        own = _own(recorder)
+        assert isinstance(own, SQLiteHookedRecorder)
+        return SQLStoredLog(
+            own.merkle.tables,
+            own.events_table_name,
+            "rowid",
+            _stored_id,
+            lambda originator_id: originator_id.hex,
+            lock_statement=None,
+        )
 
     def log_positions(self, recorder: ApplicationRecorder) -> SQLitePositions:
         return SQLitePositions(_own(recorder))
@@ -269,6 +296,16 @@ class SQLiteStore:
         views: object = factory.tracking_recorder(SQLiteViews)
         assert isinstance(views, SQLiteViews)
         return views
+
+
+def _stored_id(value: object) -> UUID:
+    """An id as this store writes it: 32 lower-case hex digits."""
+    if type(value) is not str or len(value) != 32 or value != value.lower():
+        raise EntryError(f"the stored id {value!r} is not one the ledger writes")
+    try:
+        return UUID(hex=value)
+    except ValueError:
+        raise EntryError(f"the stored id {value!r} is not a UUID") from None
 
 
 def _own(recorder: ApplicationRecorder) -> SQLiteApplicationRecorder:

@@ -1,0 +1,67 @@
+"""How each store's recorder keeps the tree in the transaction of the events.
+
+Before the transaction, ``with_entries`` prepares each event's entry (the costly canonical
+JSON, see ``application.proofs.entries``) and hands them down with the save's keywords;
+inside it, once the store has given the events their positions, ``append_leaves`` hashes
+them and appends them to the tree. A ledger whose log was written before it had a tree gets
+one on first start (``build_from_log``), from the stored records, under the writers' lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from eventsourcing.persistence import StoredEvent
+
+from application.proofs.entries import Prepared, prepare
+from application.proofs.stored_log import SQLStoredLog, checked
+from application.proofs.tree import MerkleTree
+from application.tables import Statements
+
+ENTRIES = "merkle_entries"
+BUILD_PAGE = 2000
+
+
+class KeepsTree(Protocol):
+    merkle: MerkleTree
+
+
+def with_entries(kwargs: dict[str, Any], stored_events: Sequence[StoredEvent]) -> dict[str, Any]:
+    """The save's keywords with the entries of its events, prepared outside the transaction."""
+    entries = [
+        prepare(event.originator_id, event.originator_version, event.topic, event.state)
+        for event in stored_events
+    ]
+    return {**kwargs, ENTRIES: entries}
+
+
+def append_leaves(
+    tree: MerkleTree, statements: Statements, kwargs: dict[str, Any], ids: Sequence[int]
+) -> None:
+    """Append the leaves of the events the transaction stored at ``ids`` (the first events
+    of the save, in order: those of a refused write and after it are not stored)."""
+    entries: list[Prepared] = kwargs[ENTRIES]
+    tree.append(
+        statements,
+        [(position, entry.leaf(position)) for position, entry in zip(ids, entries, strict=False)],
+    )
+
+
+def build_from_log(tree: MerkleTree, log: SQLStoredLog) -> int:
+    """Give a tree to a log written before the ledger kept one; the leaves added.
+
+    Only an empty tree is built: a tree that exists is never extended from the log, or an
+    event slipped into the database behind the ledger's back would be taken into it."""
+    with tree.tables.transaction(commit=True) as statements:
+        log.lock(statements)
+        if tree.last_leaf(statements) is not None:
+            return 0
+        added, after = 0, 0
+        while page := log.records_in(statements, after, BUILD_PAGE):
+            tree.append(
+                statements, [(record.position, checked(record, log).leaf()) for record in page]
+            )
+            added += len(page)
+            after = page[-1].position
+        return added
