@@ -60,11 +60,15 @@ def plan_import(publication: Publication, mirror: Mirror) -> Plan:
         _compare(plan, publication, candidate.read(), holding)
     cited = Citation(publication.source, f"absent from {publication.file}")
     for reference, holding in mirror.holdings.items():
-        if holding.open_measure is not None and reference not in seen:
-            plan.commands.append(
-                RescindMeasure(holding.open_measure.id, publication.observed_at, citation=cited)
-            )
-            plan.rescinded += 1
+        measure = holding.open_measure
+        if measure is None or reference in seen:
+            continue
+        if measure.effective_from > publication.observed_at:
+            # A copy observed before a measure takes effect (one recorded by hand from an
+            # announcement, say) says nothing of it: it cannot have listed it yet.
+            continue
+        plan.commands.append(RescindMeasure(measure.id, publication.observed_at, citation=cited))
+        plan.rescinded += 1
     return plan
 
 

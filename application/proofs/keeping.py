@@ -10,8 +10,9 @@ one on first start (``build_from_log``), from the stored records, under the writ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
+import structlog
 from eventsourcing.persistence import StoredEvent
 
 from application.proofs.entries import Prepared, prepare
@@ -19,12 +20,9 @@ from application.proofs.stored_log import SQLStoredLog, checked
 from application.proofs.tree import MerkleTree
 from application.tables import Statements
 
+log_ = structlog.get_logger("merkle")
 ENTRIES = "merkle_entries"
 BUILD_PAGE = 2000
-
-
-class KeepsTree(Protocol):
-    merkle: MerkleTree
 
 
 def with_entries(kwargs: dict[str, Any], stored_events: Sequence[StoredEvent]) -> dict[str, Any]:
@@ -53,6 +51,9 @@ def build_from_log(tree: MerkleTree, log: SQLStoredLog) -> int:
 
     Only an empty tree is built: a tree that exists is never extended from the log, or an
     event slipped into the database behind the ledger's back would be taken into it."""
+    with tree.reading() as statements:
+        if tree.last_leaf(statements) is not None or not log.records_in(statements, 0, 1):
+            return 0  # Every start but the first after an upgrade: no lock taken.
     with tree.tables.transaction(commit=True) as statements:
         log.lock(statements)
         if tree.last_leaf(statements) is not None:
@@ -64,4 +65,7 @@ def build_from_log(tree: MerkleTree, log: SQLStoredLog) -> int:
             )
             added += len(page)
             after = page[-1].position
-        return added
+    # Loud: the tree now vouches for the log as it stands, which only checkpoints saved
+    # before can contradict.
+    log_.warning("merkle_tree_built_from_log", events=added)
+    return added

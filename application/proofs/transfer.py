@@ -233,7 +233,8 @@ def replay(
                 return replaying.built.size, replaying.built.root()
             replaying.add(number, document)
             progress(1)
-    raise ReplayRefused("the file ends before its checkpoint: it was cut short")
+        # Inside the transaction: raising here rolls back everything the file stored.
+        raise ReplayRefused("the file ends before its checkpoint: it was cut short")
 
 
 def _header(line: str) -> dict[str, Any]:
