@@ -34,11 +34,13 @@ import rfc8785
 
 from application.proofs.merkle import leaf_hash
 
-# Bytes that may make the standard library's JSON differ from RFC 8785's: a character beyond
-# the Basic Multilingual Plane, written or escaped (RFC 8785 sorts keys by UTF-16 code units),
-# and a run of 16 digits or more (a number that may be beyond 2**53). A match only sends the
-# entry the slower way.
-_NOT_PLAIN = re.compile(rb"[\xf0-\xf4]|\\u[dD][89abAB]|[0-9]{16}")
+# What may make the standard library's JSON differ from RFC 8785's: a float, an integer
+# beyond 2**53, and a character beyond the Basic Multilingual Plane, written (its UTF-8 starts
+# with a byte of 0xF0 or more) or escaped as a surrogate pair (RFC 8785 sorts keys by UTF-16
+# code units). Any of them only sends the entry the slower way.
+SAFE_INTEGER = 2**53 - 1
+FOUR_BYTE_LEAD = 0xF0
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abAB]")
 
 
 class EntryError(ValueError):
@@ -70,20 +72,64 @@ def canonical_json(value: Any, *, plain: bool = False) -> bytes:
     return rfc8785.dumps(value)
 
 
+@dataclass(frozen=True)
+class ParsedState:
+    """A stored state parsed once, with what its canonical JSON and checks need to know."""
+
+    value: dict[str, Any]
+    plain: bool
+    """No float, no integer beyond 2**53 and no character beyond the Basic Multilingual
+    Plane (see ``canonical_json``)."""
+    escaped: bool
+    """Holds a float or a ``\\u`` escape: the only bytes a change could alter without
+    altering the JSON they parse to (a hex digit's case, an exponent's)."""
+
+
+def parse_state(state: bytes) -> ParsedState:
+    """The stored state as JSON; ``EntryError`` if it is not a JSON object."""
+    odd: list[bool] = []
+
+    def keep_float(text: str) -> float:
+        odd.append(True)
+        return float(text)
+
+    def keep_int(text: str) -> int:
+        number = int(text)
+        if not -SAFE_INTEGER <= number <= SAFE_INTEGER:
+            odd.append(True)
+        return number
+
+    try:
+        parsed = json.loads(state, parse_float=keep_float, parse_int=keep_int)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise EntryError(f"the stored state is not JSON: {error}") from None
+    if not isinstance(parsed, dict):
+        raise EntryError("the stored state is not a JSON object")
+    escaped = b"\\u" in state
+    wide = not state.isascii() and max(state) >= FOUR_BYTE_LEAD
+    surrogates = escaped and _ESCAPED_SURROGATE.search(state) is not None
+    return ParsedState(parsed, not (odd or wide or surrogates), escaped or bool(odd))
+
+
 def prepare(originator_id: UUID | str, version: int, topic: str, state: bytes) -> Prepared:
     """The entry of an event as stored, around its position.
 
     Raises ``EntryError`` for a state that is not a JSON object the ledger writes.
     """
-    parsed, plain = _parsed_state(state)
-    head = canonical_json(
-        {"originator_id": _id_text(originator_id), "originator_version": version}, plain=True
-    )
+    return prepare_parsed(originator_id, version, topic, parse_state(state))
+
+
+def prepare_parsed(
+    originator_id: UUID | str, version: int, topic: str, state: ParsedState
+) -> Prepared:
+    # The keys of the head sort before "position", those of the tail after it; an id's text
+    # and an integer need no escaping.
+    head = f'{{"originator_id":"{_id_text(originator_id)}","originator_version":{version},'
     tail = canonical_json(
-        {"recorded_at": _recorded_at(parsed), "state": parsed, "topic": topic}, plain=plain
+        {"recorded_at": _recorded_at(state.value), "state": state.value, "topic": topic},
+        plain=state.plain,
     )
-    # The keys of the head sort before "position", those of the tail after it.
-    return Prepared(head[:-1] + b',"position":', b"," + tail[1:])
+    return Prepared(head.encode() + b'"position":', b"," + tail[1:])
 
 
 def _id_text(originator_id: UUID | str) -> str:
@@ -95,7 +141,7 @@ def entry_object(
     position: int, originator_id: UUID | str, version: int, topic: str, state: bytes
 ) -> dict[str, Any]:
     """The entry as a JSON object, as ``GET /v1/events`` shows it."""
-    parsed, _ = _parsed_state(state)
+    parsed = parse_state(state).value
     return {
         "originator_id": _id_text(originator_id),
         "originator_version": version,
@@ -104,23 +150,6 @@ def entry_object(
         "state": parsed,
         "topic": topic,
     }
-
-
-def _parsed_state(state: bytes) -> tuple[dict[str, Any], bool]:
-    """The stored state as JSON, and whether it is plain (see ``canonical_json``)."""
-    floats: list[str] = []
-
-    def keep_float(text: str) -> float:
-        floats.append(text)
-        return float(text)
-
-    try:
-        parsed = json.loads(state, parse_float=keep_float)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise EntryError(f"the stored state is not JSON: {error}") from None
-    if not isinstance(parsed, dict):
-        raise EntryError("the stored state is not a JSON object")
-    return parsed, not floats and _NOT_PLAIN.search(state) is None
 
 
 def _recorded_at(state: dict[str, Any]) -> str | None:

@@ -1,0 +1,453 @@
+"""What the Merkle log costs: writes with the tree, proofs at a million leaves, verification.
+
+The ledger keeps a Merkle tree of its log in the transaction of the events
+(``application.proofs``). Each figure below is measured against a baseline in the same run,
+the two sides interleaved, ``--repeats`` times, medians reported:
+
+1. writes: events/s of concurrent ``Ledger.execute(RegisterSubject(...))`` (two events each,
+   as ``commit_throughput.py`` writes them) with the tree maintained, against the same code
+   with tree maintenance switched off in this process only (``proofs_data.tree_switched_off``),
+   each side on a store of its own. The goal: with / without at least 0.8.
+2. proofs: latency p50 and p99 of ``Proofs.inclusion`` (an event's audit path and the root)
+   and ``Proofs.consistency`` (from a random size to the full tree) on a tree of ``--leaves``
+   synthetic leaves appended straight to the tree's tables (see ``proofs_data``), random
+   leaves at the full size, against the floor of any answer: one read transaction of the tree
+   reading one leaf. The goal: inclusion p50 under 5 ms at 1,000,000 leaves.
+3. verify: events/s of ``Proofs.verify()`` (what ``ledger verify`` runs: every event read raw,
+   its leaf recomputed, the tree recomputed from its leaves) on a ledger of ``--events`` real
+   events (``scale_data.py``), against a raw scan of the same log
+   (``recorder.select_notifications`` pages and ``mapper.to_domain_event`` for each, as
+   ``rebuild.py`` scans). The goal: verify / scan at least 0.5.
+4. export and replay: events/s of ``ledger export FILE`` and ``ledger replay FILE --database
+   URL`` (each a process of its own, start-up included) on the same ledger, the replay into a
+   new store each time, against the raw scan; measured only where the ``ledger`` command has
+   them.
+
+``--profile`` adds one ``verify`` under pyinstrument, its profile printed on standard error.
+
+Run: ``.venv/bin/python bench/proofs.py [--quick] [--postgres [URL]] [--profile]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import common
+import proofs_data
+import rebuild
+import scale_data
+
+GOALS = {"writes": ">= 0.8", "inclusion": "p50 < 5 ms", "verify": ">= 0.5"}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    threads: list[int]
+    seconds: float
+    repeats: int
+    leaves: int
+    samples: int
+    events: int
+
+
+FULL = Sizes([1, 8, 32], 5, 3, 1_000_000, 2000, 100_000)
+QUICK = Sizes([8], 1, 1, 100_000, 200, 10_000)
+
+
+# 1. Writes ------------------------------------------------------------------------------
+
+
+class Writer:
+    """Concurrent writes through the ledger on a store of its own."""
+
+    def __init__(self, services: Any, tree: bool) -> None:
+        from application.commands import Citation, RegisterSubject
+        from domain.values import Actor, Authority, Name, Profile, Reference, Source, SubjectKind
+
+        self.ledger = services.ledger
+        self.tree = tree
+        self.actor = Actor("bench", "proofs benchmark")
+        citation = Citation(source=Source(Authority.US_OFAC, "proofs benchmark"))
+        moment = datetime(2021, 12, 10, tzinfo=UTC)
+
+        def command() -> Any:
+            n = common.unique_number()
+            return RegisterSubject(
+                kind=SubjectKind.ORGANIZATION,
+                profile=Profile((Name(f"COMPANY NUMBER {n}"),)),
+                references=(Reference(Authority.US_OFAC, str(n)),),
+                effective_at=moment,
+                citation=citation,
+            )
+
+        self.command = command
+
+    def events_per_second(self, threads: int, seconds: float) -> float:
+        first = self.ledger.last_position()
+        if self.tree:
+            elapsed = self._write(threads, seconds)
+        else:
+            with proofs_data.tree_switched_off():
+                elapsed = self._write(threads, seconds)
+        return float(self.ledger.last_position() - first) / elapsed
+
+    def _write(self, threads: int, seconds: float) -> float:
+        return common.threaded(
+            threads, seconds, lambda: self.ledger.execute(self.command(), self.actor)
+        )
+
+
+def measure_writes(stores: proofs_data.Stores, sizes: Sizes) -> dict[str, list[float]]:
+    """Each thread count's events/s with and without the tree, interleaved."""
+    with (
+        proofs_data.services_on(stores.url("writes_with")) as with_tree,
+        proofs_data.services_on(stores.url("writes_without")) as without_tree,
+    ):
+        writers = {
+            "with": Writer(with_tree, tree=True),
+            "without": Writer(without_tree, tree=False),
+        }
+        sides: dict[str, Callable[[], float]] = {}
+        for n in sizes.threads:
+            for name, writer in writers.items():
+                sides[f"{n}|{name}"] = common.logged(
+                    f"writes {name} the tree, {n} threads",
+                    functools.partial(writer.events_per_second, n, sizes.seconds),
+                    "events/s",
+                )
+        results = common.interleaved(sizes.repeats, sides)
+        check_tree(with_tree, "the writes' ledger")
+    return results
+
+
+def check_tree(services: Any, what: str) -> None:
+    """Refuse to report on a ledger whose tree does not verify: its figures would be of a
+    broken write path."""
+    report = services.proofs.verify()
+    if not report.ok:
+        raise RuntimeError(f"{what} does not verify: {report.as_json()['problems'][:3]}")
+
+
+# 2. Proofs ------------------------------------------------------------------------------
+
+
+@dataclass
+class Latencies:
+    build_seconds: float
+    inclusion: list[float]
+    consistency: list[float]
+    floor: list[float]
+
+
+def measure_proofs(stores: proofs_data.Stores, sizes: Sizes) -> Latencies:
+    """Latencies in ms of the three reads, interleaved sample by sample, random leaves."""
+    from application.proofs.service import Proofs
+
+    with proofs_data.services_on(stores.url("tree")) as services:
+        tree = services.ledger.merkle
+        built = proofs_data.build_synthetic_tree(tree, sizes.leaves)
+        common.progress(f"tree: {sizes.leaves:,} leaves in {built:.0f} s")
+        proofs = Proofs(
+            tree, services.proofs.log, proofs_data.EveryEventAt(), lambda: services.proofs.signer
+        )
+        check_proofs(proofs, sizes.leaves)
+        chosen = random.Random(2021)
+        latencies = Latencies(built, [], [], [])
+        for _ in range(sizes.samples):
+            position = chosen.randint(1, sizes.leaves)
+            first = chosen.randint(1, sizes.leaves - 1)
+            event = proofs_data.synthetic_event_id(position)
+            latencies.inclusion.append(timed(proofs.inclusion, event))
+            latencies.consistency.append(timed(proofs.consistency, first))
+            latencies.floor.append(timed(one_leaf, tree, position))
+    return latencies
+
+
+def one_leaf(tree: Any, position: int) -> Any:
+    with tree.reading() as statements:
+        return tree.leaf_at(statements, position)
+
+
+def timed(run: Callable[..., object], *args: Any) -> float:
+    """The milliseconds ``run(*args)`` takes."""
+    began = time.perf_counter()
+    run(*args)
+    return (time.perf_counter() - began) * 1000
+
+
+def check_proofs(proofs: Any, leaves: int) -> None:
+    """The proofs timed must be proofs: check a few with the RFC's verification."""
+    import base64
+
+    from application.proofs import merkle
+
+    def raw(text: str) -> bytes:
+        return base64.b64decode(text)
+
+    for position in (1, leaves // 3, leaves):
+        answer = proofs.inclusion(proofs_data.synthetic_event_id(position))
+        path = [raw(node) for node in answer["inclusion_path"]]
+        leaf, root = raw(answer["leaf_hash"]), raw(answer["root_hash"])
+        if leaf != proofs_data.synthetic_leaf(position) or not merkle.verify_inclusion(
+            answer["leaf_index"], answer["tree_size"], leaf, path, root
+        ):
+            raise RuntimeError(f"the inclusion proof of position {position} does not verify")
+        first = max(1, position - 1)
+        answer = proofs.consistency(first)
+        if not merkle.verify_consistency(
+            first,
+            answer["tree_size_2"],
+            raw(answer["root_hash_1"]),
+            raw(answer["root_hash_2"]),
+            [raw(node) for node in answer["consistency_path"]],
+        ):
+            raise RuntimeError(f"the consistency proof from {first} does not verify")
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` quantile (0.5, 0.99) of the values."""
+    return float(statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1])
+
+
+# 3. and 4. Verify, export, replay -------------------------------------------------------
+
+
+def verify_rate(services: Any) -> float:
+    began = time.perf_counter()
+    report = services.proofs.verify()
+    seconds = time.perf_counter() - began
+    if not report.ok:
+        raise RuntimeError(f"the ledger does not verify: {report.as_json()['problems'][:3]}")
+    return float(report.events) / seconds
+
+
+def scan_rate(services: Any) -> float:
+    began = time.perf_counter()
+    count = rebuild.raw_scan(services.ledger)
+    return count / (time.perf_counter() - began)
+
+
+def has_command(name: str) -> bool:
+    """Whether the ``ledger`` command has the subcommand ``name``."""
+    try:
+        common.ledger(name, "--help", timeout=120)
+    except RuntimeError:
+        return False
+    return True
+
+
+def start_up_seconds() -> float:
+    """How long ``ledger --help`` takes: the part of a command's time that is start-up."""
+    began = time.perf_counter()
+    common.ledger("--help", timeout=120)
+    return time.perf_counter() - began
+
+
+class ExportReplay:
+    """``ledger export FILE`` and ``ledger replay FILE`` as a user runs them, each a process
+    of its own; every replay into a new store, since a replay refuses a ledger that is not
+    empty."""
+
+    def __init__(self, stores: proofs_data.Stores, source: str, events: int) -> None:
+        self.stores = stores
+        self.source = source
+        self.events = events
+        self.file = stores.file("export.log")
+        self.replays = 0
+
+    def export_rate(self) -> float:
+        self.file.unlink(missing_ok=True)
+        began = time.perf_counter()
+        common.ledger("export", str(self.file), "--database", self.source)
+        return self.events / (time.perf_counter() - began)
+
+    def replay_rate(self) -> float:
+        self.replays += 1
+        target = self.stores.url(f"replay_{self.replays}")
+        began = time.perf_counter()
+        common.ledger("replay", str(self.file), "--database", target)
+        return self.events / (time.perf_counter() - began)
+
+
+@dataclass
+class LogFigures:
+    events: int
+    build_rate: float
+    results: dict[str, list[float]]
+    profile: str | None
+    start_up: float | None
+
+
+def measure_log(stores: proofs_data.Stores, sizes: Sizes, profile: bool) -> LogFigures:
+    """Verify, scan, and export and replay where the command has them, interleaved."""
+    url = stores.url("log")
+    with proofs_data.services_on(url) as services:
+        built = scale_data.build(services.ledger, scale_data.subjects_for(sizes.events))
+        common.progress(f"recorded {built.events:,} events in {built.seconds:.0f} s")
+        events = services.ledger.last_position()
+        sides: dict[str, Callable[[], float]] = {
+            "verify": common.logged("verify", functools.partial(verify_rate, services), "events/s"),
+            "scan": common.logged(
+                "raw scan + decode", functools.partial(scan_rate, services), "events/s"
+            ),
+        }
+        start_up = None
+        if has_command("export") and has_command("replay"):
+            start_up = start_up_seconds()
+            commands = ExportReplay(stores, url, events)
+            sides["export"] = common.logged("ledger export", commands.export_rate, "events/s")
+            sides["replay"] = common.logged("ledger replay", commands.replay_rate, "events/s")
+        else:
+            common.progress("ledger export / replay: not in the ledger command, not measured")
+        results = common.interleaved(sizes.repeats, sides)
+        profiled = profiled_verify(services) if profile else None
+    return LogFigures(events, built.events / built.seconds, results, profiled, start_up)
+
+
+def profiled_verify(services: Any) -> str:
+    """One more ``verify`` under pyinstrument: where its time goes, as text."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    services.proofs.verify()
+    profiler.stop()
+    flat = profiler.output_text(flat=True)
+    tree = profiler.output_text(show_all=False)
+    return f"{flat}\n{tree}"
+
+
+# Output ---------------------------------------------------------------------------------
+
+
+def ratio(mine: float, theirs: float) -> str:
+    return f"{mine / theirs:.2f}" if theirs else "-"
+
+
+def add_writes(report: common.Report, sizes: Sizes, results: dict[str, list[float]]) -> None:
+    for n in sizes.threads:
+        mine = common.median(results[f"{n}|with"])
+        theirs = common.median(results[f"{n}|without"])
+        report.add(
+            f"writes, {n} threads (events/s)", mine, theirs, ratio(mine, theirs), GOALS["writes"]
+        )
+
+
+def add_proofs(report: common.Report, sizes: Sizes, latencies: Latencies) -> None:
+    floor = {share: percentile(latencies.floor, share) for share in (0.5, 0.99)}
+    for name, values in (
+        ("inclusion proof", latencies.inclusion),
+        ("consistency proof", latencies.consistency),
+    ):
+        for share in (0.5, 0.99):
+            mine = percentile(values, share)
+            goal = GOALS["inclusion"] if name == "inclusion proof" and share == 0.5 else ""
+            report.add(
+                f"{name}, {sizes.leaves:,} leaves, p{share * 100:.0f} (ms)",
+                mine,
+                floor[share],
+                ratio(mine, floor[share]),
+                goal,
+            )
+
+
+def add_log(report: common.Report, figures: LogFigures) -> None:
+    results = figures.results
+    scanned = common.median(results["scan"])
+    verified = common.median(results["verify"])
+    report.add(
+        f"verify, {figures.events:,} events (events/s)",
+        verified,
+        scanned,
+        ratio(verified, scanned),
+        GOALS["verify"],
+    )
+    if "export" not in results:
+        report.add("export (events/s)", "TODO", scanned, "-", "")
+        report.add("replay (events/s)", "TODO", figures.build_rate, "-", "")
+        report.note(
+            "export, replay: TODO, not measured: the ledger command has no export / replay yet"
+        )
+        return
+    exported, replayed = common.median(results["export"]), common.median(results["replay"])
+    report.note(
+        f"export, replay: each a process; the ledger command starts in {figures.start_up:.1f} s "
+        "(ledger --help), included in their figures"
+    )
+    report.add("export (events/s)", exported, scanned, ratio(exported, scanned), "")
+    report.add(
+        "replay (events/s)", replayed, figures.build_rate, ratio(replayed, figures.build_rate), ""
+    )
+
+
+def notes(report: common.Report, stores: proofs_data.Stores, sizes: Sizes, built: float) -> None:
+    for text in (
+        f"store: {stores.describe()}",
+        "writes: baseline = the same ledger with tree maintenance switched off in the "
+        "benchmark's process (no entries prepared, no leaves appended); "
+        f"{sizes.seconds:g} s per run",
+        f"proofs: a tree of {sizes.leaves:,} SYNTHETIC leaves (positions 1 to "
+        f"{sizes.leaves:,}, no events), appended straight to the tree's tables in batches of "
+        f"{proofs_data.TREE_BATCH:,} ({built:.0f} s); {sizes.samples:,} samples each, random "
+        "leaves and first sizes, proofs at the full size through Proofs.inclusion and "
+        "Proofs.consistency (the event's position looked up without the events' table); "
+        "baseline = one read transaction reading one leaf",
+        "verify: baseline = raw scan + decode of the same log (pages of "
+        f"{rebuild.PAGE:,}, mapper.to_domain_event each)",
+        "export: baseline = the raw scan; replay: baseline = the rate the ledger was "
+        "recorded at by scale_data (recorder.insert_events in batches, tree kept; "
+        "measured once)",
+    ):
+        report.note(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    common.common_arguments(parser)
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=proofs_data.POSTGRES_SERVER,
+        help=f"measure on this PostgreSQL server, database {proofs_data.POSTGRES_DATABASE}, "
+        "in schemas of the run's own, dropped afterwards",
+    )
+    parser.add_argument("--quick", action="store_true", help="short settings, to try it out")
+    parser.add_argument("--profile", action="store_true", help="profile one verify")
+    args = parser.parse_args()
+    common.use_project(args.project)
+    sizes = QUICK if args.quick else FULL
+    if args.repeats != parser.get_default("repeats"):
+        sizes = dataclasses.replace(sizes, repeats=args.repeats)
+
+    load_before = common.load_average()
+    with proofs_data.Stores(args.postgres) as stores:
+        writes = measure_writes(stores, sizes)
+        latencies = measure_proofs(stores, sizes)
+        log = measure_log(stores, sizes, args.profile)
+        report = common.Report(
+            f"The Merkle log on {'PostgreSQL' if args.postgres else 'SQLite'}, medians of "
+            f"{sizes.repeats}",
+            common.project_label(args.project),
+            ["figure", "measured", "baseline", "ratio", "goal"],
+            load_average_before=load_before,
+        )
+        add_writes(report, sizes, writes)
+        add_proofs(report, sizes, latencies)
+        add_log(report, log)
+        notes(report, stores, sizes, latencies.build_seconds)
+    if log.profile is not None:
+        common.progress(f"profile of one verify:\n{log.profile}")
+    report.show(args.json)
+
+
+if __name__ == "__main__":
+    main()
