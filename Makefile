@@ -42,7 +42,7 @@ test-slow: install  ## The load, fault and real-list tests (marked slow); CI run
 # BENCH_ARGS="--project ../baseline" to measure another checkout, or "--json".
 BENCH_ARGS ?=
 
-bench: install  ## The quick benchmarks (minutes): HTTP reads and writes, commits, rebuild, import
+bench: install  ## The quick benchmarks (minutes): HTTP reads and writes, commits, rebuild, import, proofs
 	$(BIN)/python bench/http_reads.py $(BENCH_ARGS)
 	$(BIN)/python bench/http_writes.py $(BENCH_ARGS)
 	$(BIN)/python bench/commit_throughput.py $(BENCH_ARGS)
@@ -50,6 +50,8 @@ bench: install  ## The quick benchmarks (minutes): HTTP reads and writes, commit
 	$(BIN)/python bench/ofac_history.py --no-check $(BENCH_ARGS)
 	$(BIN)/python bench/ofac_history.py --no-check --postgres $(BENCH_ARGS)
 	$(BIN)/python bench/scale.py --size 50k $(BENCH_ARGS)
+	$(BIN)/python bench/proofs.py $(BENCH_ARGS)
+	$(BIN)/python bench/proofs.py --postgres $(BENCH_ARGS)
 
 bench-scale: install  ## Reads at 5M events against 50k (PostgreSQL); the first run builds for long
 	$(BIN)/python bench/scale.py --size 5M --keep $(BENCH_ARGS)

@@ -12,10 +12,10 @@ parsed as JSON; ``recorded_at`` repeats the recorded time from it, so that a rea
 entry need not know how the store writes times. ``GET /v1/events`` shows this object as each
 event's ``entry``, so an outsider recomputes a leaf as ``SHA-256(0x00 || JCS(entry))``.
 
-Canonical JSON is ``rfc8785``'s. The standard library's encoder writes the same bytes for the
-JSON the ledger stores (integers of at most 15 digits, no floats, keys of the Basic
-Multilingual Plane), and about three times faster, so it is used where that holds and
-``rfc8785`` everywhere else (see ``canonical_json``).
+Canonical JSON is ``rfc8785``'s. ``orjson`` with sorted keys writes the same bytes for the
+JSON the ledger stores (no floats, no integers beyond 2**53, keys of the Basic Multilingual
+Plane), many times faster, so it is used where that holds and ``rfc8785`` everywhere else
+(see ``canonical_json``).
 
 Positions are known only inside the transaction that stores the events, while canonical JSON
 is the costly part; so an entry is prepared in two parts, before and after its position
@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 import rfc8785
 
 from application.proofs.merkle import leaf_hash
 
-# What may make the standard library's JSON differ from RFC 8785's: a float, an integer
+# What may make the fast path's JSON differ from RFC 8785's: a float, an integer
 # beyond 2**53, and a character beyond the Basic Multilingual Plane, written (its UTF-8 starts
 # with a byte of 0xF0 or more) or escaped as a surrogate pair (RFC 8785 sorts keys by UTF-16
 # code units). Any of them only sends the entry the slower way.
@@ -63,12 +64,10 @@ class Prepared:
 
 def canonical_json(value: Any, *, plain: bool = False) -> bytes:
     """RFC 8785 canonical JSON; ``plain`` says the value holds no float, no integer beyond
-    15 digits and no key beyond the Basic Multilingual Plane (the standard library then
-    writes exactly the same bytes, faster)."""
+    2**53 and no key beyond the Basic Multilingual Plane (``orjson`` with sorted keys then
+    writes exactly the same bytes, several times faster)."""
     if plain:
-        return json.dumps(
-            value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
-        ).encode()
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     return rfc8785.dumps(value)
 
 
