@@ -9,6 +9,7 @@ in one read transaction of the tree, so every hash in it is of the same tree.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -146,7 +147,9 @@ class Proofs:
         }
 
     def opened(self, note: str) -> Checkpoint:
-        """A checkpoint saved earlier, if this ledger's key signed it for this log."""
+        """A checkpoint saved earlier, if this ledger's key signed it for this log: the
+        signed note itself, or the JSON answer of ``GET /v1/ledger/checkpoint`` holding it."""
+        note = _note_of(note)
         try:
             return open_checkpoint(note, self.signer.verifier, self.origin)
         except (NoteError, CheckpointError) as error:
@@ -172,3 +175,16 @@ class Proofs:
     def _position_of_leaf(self, statements: Statements, index: int) -> int:
         leaves = self.tree.leaves(statements, index, 1)
         return leaves[0].position if leaves else 0
+
+
+def _note_of(saved: str) -> str:
+    """The signed note in a saved checkpoint, saved as the note or as the JSON answer."""
+    if not saved.lstrip().startswith("{"):
+        return saved
+    try:
+        document = json.loads(saved)
+    except ValueError as error:
+        raise InvalidValue(f"the saved checkpoint is neither a note nor JSON: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("checkpoint"), str):
+        raise InvalidValue("the saved checkpoint's JSON has no 'checkpoint' text")
+    return str(document["checkpoint"])

@@ -539,6 +539,22 @@ def test_a_saved_checkpoint_verifies_against_the_grown_log(
     assert answer["checkpoint"]["tree_size"] == 83
 
 
+def test_a_checkpoint_saved_as_the_json_answer_verifies_too(
+    client: TestClient, services: Services
+) -> None:
+    load_founding_example(services.ledger, OPERATOR)
+    saved = client.get("/v1/ledger/checkpoint?tree_size=40").text
+    services.ledger.execute(register(3, offset=20_000), OPERATOR)
+    answer = verification(client, saved)
+    assert answer["verified"] is True
+    assert answer["checkpoint"]["tree_size"] == 40 and answer["checkpoint"]["consistent"] is True
+    forged = saved.replace('"tree_size":40', '"tree_size":41').replace("\\n40\\n", "\\n41\\n")
+    assert forged.count("41") >= saved.count("41") + 2
+    refused = client.post("/v1/ledger/verification", json={"checkpoint": forged})
+    assert refused.status_code == 422
+    assert "not a checkpoint this ledger signed" in refused.json()["detail"]
+
+
 @pytest.mark.parametrize("store_kind", FILE_STORES)
 def test_a_byte_changed_in_an_earlier_event_fails_the_verification(
     client: TestClient, services: Services
