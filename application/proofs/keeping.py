@@ -16,7 +16,7 @@ import structlog
 from eventsourcing.persistence import StoredEvent
 
 from application.proofs.entries import Prepared, prepare
-from application.proofs.stored_log import SQLStoredLog, checked
+from application.proofs.stored_log import BEFORE_ANY, SQLStoredLog, checked
 from application.proofs.tree import MerkleTree
 from application.tables import Statements
 
@@ -52,13 +52,13 @@ def build_from_log(tree: MerkleTree, log: SQLStoredLog) -> int:
     Only an empty tree is built: a tree that exists is never extended from the log, or an
     event slipped into the database behind the ledger's back would be taken into it."""
     with tree.reading() as statements:
-        if tree.last_leaf(statements) is not None or not log.records_in(statements, 0, 1):
+        if tree.last_leaf(statements) is not None or not log.records_in(statements, BEFORE_ANY, 1):
             return 0  # Every start but the first after an upgrade: no lock taken.
     with tree.tables.transaction(commit=True) as statements:
         log.lock(statements)
         if tree.last_leaf(statements) is not None:
             return 0
-        added, after = 0, 0
+        added, after = 0, BEFORE_ANY
         while page := log.records_in(statements, after, BUILD_PAGE):
             tree.append(
                 statements, [(record.position, checked(record, log).leaf()) for record in page]

@@ -25,6 +25,9 @@ from application.proofs.entries import (
 )
 from application.tables import Statements, Tables
 
+BEFORE_ANY = -(2**63)
+"""A position before every record, even one a hand in the database put at 0 or below."""
+
 
 @dataclass(frozen=True)
 class StoredRecord:

@@ -35,7 +35,13 @@ from application.proofs.checkpoints import CheckpointError, open_checkpoint
 from application.proofs.entries import EntryError, canonical_json
 from application.proofs.service import Proofs
 from application.proofs.signed_note import NoteError, NoteVerifier
-from application.proofs.stored_log import CheckedRecord, SQLStoredLog, StoredRecord, checked
+from application.proofs.stored_log import (
+    BEFORE_ANY,
+    CheckedRecord,
+    SQLStoredLog,
+    StoredRecord,
+    checked,
+)
 from application.proofs.tree import Leaf, MerkleTree
 from application.proofs.verification import b64
 from application.tables import Statements
@@ -49,7 +55,6 @@ SPANS = (
     "WHERE last_position >= ? AND first_position <= ? ORDER BY last_position"
 )
 SPAN_INSERT = f"INSERT INTO {{{COMMITS}}} (last_position, first_position) VALUES (?, ?)"
-ANY_EVENT_AFTER = 0
 Progress = Callable[[int], None]
 
 
@@ -73,7 +78,7 @@ def export_lines(proofs: Proofs, log: SQLStoredLog, progress: Progress) -> Itera
             "tree_size": size,
         }
     )
-    index, after = 0, 0
+    index, after = 0, BEFORE_ANY
     while index < size and (page := log.records(after, PAGE)):
         with proofs.tree.reading() as statements:
             leaves = proofs.tree.leaves(statements, index, len(page))
@@ -221,7 +226,7 @@ def replay(
     verifier = trusted or _verifier(header)
     with tree.tables.transaction(commit=True) as statements:
         log.lock(statements)
-        if log.records_in(statements, ANY_EVENT_AFTER, 1) or tree.size(statements):
+        if log.records_in(statements, BEFORE_ANY, 1) or tree.size(statements):
             raise RuleViolation("replay needs an empty ledger: this one has events")
         replaying = _Replay(statements, log, tree)
         for number, line in numbered:

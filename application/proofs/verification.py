@@ -23,7 +23,7 @@ from typing import Any
 from application.proofs import merkle
 from application.proofs.checkpoints import Checkpoint
 from application.proofs.entries import EntryError
-from application.proofs.stored_log import StoredLog, StoredRecord, checked
+from application.proofs.stored_log import BEFORE_ANY, StoredLog, StoredRecord, checked
 from application.proofs.tree import Leaf, MerkleTree, MissingNodes
 
 PAGE = 2000
@@ -122,7 +122,7 @@ class _Walk:
     # The walk ---------------------------------------------------------------------------
 
     def _records(self, end: int) -> Iterator[StoredRecord]:
-        after = 0
+        after = BEFORE_ANY
         while page := self.log.records(after, PAGE):
             for record in page:
                 if record.position > end:
