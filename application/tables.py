@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from application.ledger import Ledger
 
 Dialect = Literal["sqlite", "postgres"]
+ADAPTED_KEPT = 1000
+"""How many adapted statements a store keeps (statements built with many placeholders vary)."""
 Row = Any
 """A row by column name: ``sqlite3.Row`` or psycopg's dict row."""
 
@@ -97,6 +99,8 @@ class Tables:
         self.owned = owned
         self.sql_dialect = sql_dialect
         self.dialect: Dialect = sql_dialect.name
+        self._adapted: dict[str, str] = {}
+        """Statements as the store speaks them, by their text: most are run again and again."""
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[Statements]:
@@ -120,7 +124,12 @@ class Tables:
                 statements.execute(statement)
 
     def adapt(self, sql: str) -> str:
-        return self.sql_dialect.adapt(sql).format_map(TableNames(self.sql_dialect))
+        adapted = self._adapted.get(sql)
+        if adapted is None:
+            adapted = self.sql_dialect.adapt(sql).format_map(TableNames(self.sql_dialect))
+            if len(self._adapted) < ADAPTED_KEPT:
+                self._adapted[sql] = adapted
+        return adapted
 
     def close(self) -> None:
         if self.owned:

@@ -185,13 +185,22 @@ def appended_nodes(
     included (level 0). Costs O(k + log n) hashes for k leaves: each leaf adds one node and
     each merge removes one from the edge, which never holds more than log n.
     """
+    return appended(size, leaf_hashes, frontier)[0]
+
+
+def appended(
+    size: int, leaf_hashes: Sequence[bytes], frontier: Nodes
+) -> tuple[dict[NodeKey, bytes], dict[NodeKey, bytes]]:
+    """``appended_nodes``, and the frontier of the grown tree (the hashes of
+    ``frontier_keys(size + len(leaf_hashes))``), for the next append."""
     keys = frontier_keys(size)
     hashes = _hashes(keys, frontier)
     edge = _RightEdge(size, {level: hash_ for (level, _), hash_ in zip(keys, hashes, strict=True)})
     created: dict[NodeKey, bytes] = {}
     for leaf in leaf_hashes:
         created.update(edge.push(leaf))
-    return created
+    grown = {(level, (edge.size >> level) - 1): hash_ for level, hash_ in edge.edge.items()}
+    return created, grown
 
 
 class TreeBuilder:

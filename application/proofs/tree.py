@@ -33,7 +33,7 @@ DDL = (
 )
 LEAF_INSERT = f"INSERT INTO {{{LEAVES}}} (leaf_index, position, hash) VALUES (?, ?, ?)"
 NODE_INSERT = f"INSERT INTO {{{NODES}}} (level, node_index, hash) VALUES (?, ?, ?)"
-LAST_LEAF = f"SELECT leaf_index, position FROM {{{LEAVES}}} ORDER BY leaf_index DESC LIMIT 1"
+LAST_LEAF = f"SELECT leaf_index, position, hash FROM {{{LEAVES}}} ORDER BY leaf_index DESC LIMIT 1"
 LEAF_AT = f"SELECT leaf_index, hash FROM {{{LEAVES}}} WHERE position = ?"
 SIZE_AT = f"SELECT leaf_index FROM {{{LEAVES}}} WHERE position <= ? ORDER BY position DESC LIMIT 1"
 LEAVES_BETWEEN = (
@@ -44,6 +44,15 @@ LEAVES_FROM = (
     f"SELECT leaf_index, position, hash FROM {{{LEAVES}}} WHERE leaf_index >= ? "
     "ORDER BY leaf_index LIMIT ?"
 )
+
+
+@dataclass(frozen=True)
+class _Edge:
+    size: int
+    last: bytes
+    """The hash of the last leaf, which names the whole tree before it: it hashes the
+    event's position and content, and only the write that stored that event appended it."""
+    frontier: dict[NodeKey, bytes]
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class MerkleTree:
 
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
+        self._edge: _Edge | None = None
+        """The frontier this process left after its last append, for the next one."""
 
     def create(self) -> None:
         self.tables.create(DDL)
@@ -76,9 +87,14 @@ class MerkleTree:
         Runs in the events' own transaction (``statements`` on its cursor)."""
         if not leaves:
             return
-        size = self.size(statements)
-        frontier = self.nodes(statements, merkle.frontier_keys(size))
-        created = merkle.appended_nodes(size, [leaf for _, leaf in leaves], frontier)
+        statements.execute(LAST_LEAF)
+        row = statements.fetchone()
+        size = 0 if row is None else int(row["leaf_index"]) + 1
+        last = b"" if row is None else bytes(row["hash"])
+        created, grown = merkle.appended(
+            size, [leaf for _, leaf in leaves], self._frontier(statements, size, last)
+        )
+        self._edge = _Edge(size + len(leaves), leaves[-1][1], grown)
         statements.executemany(
             LEAF_INSERT,
             [(size + offset, position, leaf) for offset, (position, leaf) in enumerate(leaves)],
@@ -87,6 +103,15 @@ class MerkleTree:
             NODE_INSERT,
             [(level, index, node) for (level, index), node in created.items() if level > 0],
         )
+
+    def _frontier(self, statements: Statements, size: int, last: bytes) -> dict[NodeKey, bytes]:
+        """The tree's right edge: as this process left it, if the tree still ends with the
+        leaf it appended last (a write of another process, or a rolled-back one, ends it
+        otherwise), else as stored."""
+        edge = self._edge
+        if edge is not None and edge.size == size and edge.last == last:
+            return edge.frontier
+        return self.nodes(statements, merkle.frontier_keys(size))
 
     # Reading ---------------------------------------------------------------------------
 

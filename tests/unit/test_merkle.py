@@ -222,6 +222,17 @@ def test_the_frontier_has_one_node_per_set_bit_of_the_size() -> None:
     assert merkle.frontier_keys(13) == [(3, 0), (2, 2), (0, 12)]
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_an_append_hands_on_the_frontier_of_the_grown_tree(seed: int) -> None:
+    """The frontier an append returns is what the next append would read from storage."""
+    frontier: dict[NodeKey, bytes] = {}
+    position = 0
+    for batch in random_batches(70, seed):
+        _, frontier = merkle.appended(position, LEAVES[position : position + batch], frontier)
+        position += batch
+        assert frontier == {key: stored_nodes()[key] for key in merkle.frontier_keys(position)}
+
+
 def test_appending_without_the_frontier_is_refused() -> None:
     with pytest.raises(ValueError, match="missing"):
         merkle.appended_nodes(3, [LEAVES[3]], {(1, 0): LEAVES[0]})
