@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
-from api import cli_import, cli_keys, cli_proofs, cli_views
+from api import cli_import, cli_keys, cli_proofs, cli_screen, cli_views
 from api.cli_options import CLI_ACTOR, PROGRAM, DatabaseOption, console, settings_for
 from api.logging import configure_logging
 from api.main import create_app
@@ -179,5 +179,6 @@ for command in (
     cli_proofs.verify,
     cli_proofs.export,
     cli_proofs.replay,
+    cli_screen.screen,
 ):
     app.command()(command)

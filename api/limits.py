@@ -82,7 +82,7 @@ def rate_limiter(app: FastAPI, settings: Settings) -> RateLimiter:
 
 
 class BodySizeLimit:
-    """Refuses a request body above ``LEDGER_MAX_BODY_BYTES`` with 413, before it is read
+    """Refuses a request body above its limit (``_max_body_bytes``) with 413, before it is read
     when it declares its length, and as soon as it grows past the limit when it is chunked."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -122,9 +122,21 @@ class BodySizeLimit:
         await self.app(scope, counted, send)
 
 
+BATCH_PATHS = frozenset({"/v1/screenings"})
+BATCH_TYPES = (b"text/csv", b"application/x-ndjson", b"application/jsonl")
+
+
 def _max_body_bytes(scope: Scope) -> int:
+    """``LEDGER_MAX_BODY_BYTES``, or ``LEDGER_MAX_BATCH_BYTES`` for a file of rows to
+    screen (100,000 names are several megabytes)."""
     app: Any = scope["app"]
-    limit: int = app.state.services.settings.max_body_bytes
+    settings = app.state.services.settings
+    if scope.get("path") in BATCH_PATHS:
+        content_type = dict(scope["headers"]).get(b"content-type", b"")
+        if content_type.split(b";")[0].strip().lower() in BATCH_TYPES:
+            batch: int = settings.max_batch_bytes
+            return batch
+    limit: int = settings.max_body_bytes
     return limit
 
 

@@ -28,7 +28,18 @@ from api.errors import install_error_handlers
 from api.logging import configure_logging
 from api.metrics import install_metrics
 from api.openapi import serve_docs_offline
-from api.routers import audit, health, keys, lists, measures, proofs, subjects, writes
+from api.routers import (
+    audit,
+    health,
+    keys,
+    lists,
+    match,
+    measures,
+    proofs,
+    screening,
+    subjects,
+    writes,
+)
 from api.safeguards import install_safeguards
 from api.schemas.common import Problem
 from application.bootstrap import Services, bootstrap
@@ -78,7 +89,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     chosen = settings or (services.settings if services else None)
     install_safeguards(app, chosen)
     metrics = install_metrics(app, chosen or Settings())
-    routers = (health, lists, subjects, measures, writes, audit, proofs, keys)
+    routers = (health, lists, subjects, measures, writes, audit, proofs, screening, match, keys)
     for router in (module.router for module in routers):
         app.include_router(router)
     _declare_problem_schema(app)

@@ -204,7 +204,9 @@ def _add(responses: dict[str, Any], extra: dict[str, Any]) -> None:
 
 
 def _limit_page_size(parameter: dict[str, Any], maximum: int) -> None:
-    parameter.setdefault("schema", {})["maximum"] = maximum
+    """A page size's maximum is the setting's; a ``limit`` that is no page size (hits per
+    screening) keeps its own."""
+    parameter.setdefault("schema", {}).setdefault("maximum", maximum)
 
 
 def _problems_everywhere(responses: dict[str, Any]) -> None:

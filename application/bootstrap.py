@@ -13,6 +13,8 @@ from application.proofs.service import Proofs
 from application.proofs.signed_note import NoteSigner
 from application.proofs.signing_keys import SigningKeys
 from application.reading import Reader
+from application.screening.receipts import Receipts
+from application.screening.service import Screening
 from application.settings import Settings
 from application.stores import store_for
 from application.tables import Tables
@@ -37,6 +39,7 @@ class Services:
     idempotency: IdempotencyStore
     signing_keys: SigningKeys
     proofs: Proofs
+    screening: Screening
 
     @property
     def keeps_views(self) -> bool:
@@ -86,6 +89,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Servi
     def signer() -> NoteSigner:
         return signing_keys.ensure(settings.log_origin, ledger.clock().isoformat())
 
+    proofs = Proofs(ledger.merkle, store.stored_log(ledger.recorder), positions, signer)
     return Services(
         settings=settings,
         ledger=ledger,
@@ -98,5 +102,6 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Servi
         keys=Keys(tables, ledger.clock, settings.key_cache_seconds),
         idempotency=idempotency,
         signing_keys=signing_keys,
-        proofs=Proofs(ledger.merkle, store.stored_log(ledger.recorder), positions, signer),
+        proofs=proofs,
+        screening=Screening(reader, proofs, Receipts(tables), now=ledger.clock),
     )

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted (413 beyond)"
     )
+    max_batch_bytes: int = Field(
+        default=33_554_432,
+        ge=1024,
+        description="Largest file of rows to screen accepted (CSV or JSON Lines; 413 beyond)",
+    )
     rate_limit_per_minute: int = Field(
         default=3000,
         ge=1,

@@ -90,6 +90,10 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS measure_segments_eff_to ON measure_segments (eff_to)",
     "CREATE INDEX IF NOT EXISTS profile_segments_eff_from ON profile_segments (eff_from)",
     "CREATE INDEX IF NOT EXISTS profile_segments_eff_to ON profile_segments (eff_to)",
+    # The screening index takes in the profile rows recorded or closed since it last looked
+    # (application/screening/source.py).
+    "CREATE INDEX IF NOT EXISTS profile_segments_rec_from ON profile_segments (rec_from)",
+    "CREATE INDEX IF NOT EXISTS profile_segments_rec_to ON profile_segments (rec_to)",
 ]
 
 TABLES = [LOG, MEASURE_SEGMENTS, PROFILE_SEGMENTS, NAME_SEGMENTS, *INDEXES]
