@@ -29,7 +29,7 @@ DDL = (
     "leaf_index {BIGINT} PRIMARY KEY, position {BIGINT} NOT NULL UNIQUE, hash {BLOB} NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS {{{NODES}}} ("
     "level INTEGER NOT NULL, node_index {BIGINT} NOT NULL, hash {BLOB} NOT NULL, "
-    "PRIMARY KEY (level, node_index))",
+    "PRIMARY KEY (level, node_index)){CLUSTERED}",
 )
 LEAF_INSERT = f"INSERT INTO {{{LEAVES}}} (leaf_index, position, hash) VALUES (?, ?, ?)"
 NODE_INSERT = f"INSERT INTO {{{NODES}}} (level, node_index, hash) VALUES (?, ?, ?)"

@@ -70,6 +70,7 @@ class PostgresDialect:
         "REAL": "DOUBLE PRECISION",
         "BLOB": "BYTEA",
         "BIGINT": "BIGINT",
+        "CLUSTERED": "",
     }
 
     def __init__(self, datastore: PostgresDatastore) -> None:

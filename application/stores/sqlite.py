@@ -120,7 +120,14 @@ class SQLiteDialect:
     """The ledger's own SQL is written in SQLite's dialect: nothing to change in it."""
 
     name: Literal["sqlite"] = "sqlite"
-    column_types: Mapping[str, str] = {"REAL": "REAL", "BLOB": "BLOB", "BIGINT": "INTEGER"}
+    column_types: Mapping[str, str] = {
+        "REAL": "REAL",
+        "BLOB": "BLOB",
+        "BIGINT": "INTEGER",
+        # A table stored in its primary key's order, with no second tree for the key: a
+        # write touches one tree fewer.
+        "CLUSTERED": " WITHOUT ROWID",
+    }
 
     def adapt(self, sql: str) -> str:
         return sql
