@@ -23,6 +23,7 @@ from api.cli_proofs import progress_bar, services_of
 from api.json_answers import encode
 from api.schemas.common import parse_moment
 from api.schemas.screening import batch_queries
+from application.screening.scoring import THRESHOLD
 from application.screening.service import ScreeningRequest
 
 MEDIA_TYPES = {
@@ -57,7 +58,7 @@ def screen(
     ] = None,
     threshold: Annotated[
         float, typer.Option(min=0, max=1, help="The lowest score a hit may have")
-    ] = 0.7,
+    ] = THRESHOLD,
     limit: Annotated[int, typer.Option(min=1, max=100, help="Hits per row, at most")] = 5,
     output: Annotated[
         Path | None,

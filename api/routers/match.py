@@ -29,6 +29,7 @@ from application.screening.scoring import (
     FEATURE_WEIGHTS,
     NAME_WEIGHT_OVERLAP,
     NAME_WEIGHT_SIMILARITY,
+    THRESHOLD,
 )
 from application.screening.service import Filters, ScreeningRequest
 from domain.errors import InvalidValue, NotFound
@@ -111,7 +112,7 @@ async def match(
     limit: HitLimit = None,
     threshold: Annotated[
         float, Query(ge=0, le=1, description="The score from which a result is a match")
-    ] = 0.7,
+    ] = THRESHOLD,
     cutoff: Annotated[
         float, Query(ge=0, le=1, description="The lowest score a result may have")
     ] = 0.5,

@@ -42,6 +42,7 @@ from api.schemas.screening import (
     ScreeningOut,
     batch_queries,
 )
+from application.screening.scoring import THRESHOLD
 from application.screening.service import Batch, Filters, ScreeningRequest
 from domain.errors import InvalidValue
 from domain.values import Authority, SubjectKind
@@ -166,7 +167,7 @@ async def screen(
         queries=(),
         as_of=as_of,
         known_at=known_at,
-        threshold=0.7 if threshold is None else threshold,
+        threshold=THRESHOLD if threshold is None else threshold,
         limit=hits_per_query(limit),
         filters=Filters(
             kinds=tuple(k.value for k in kind or ()),

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 from api.schemas.common import Moment, Strict
 from api.schemas.proofs import CheckpointOut
 from application.screening.model import Query
+from application.screening.scoring import THRESHOLD
 from domain.errors import InvalidValue
 from domain.text import check_all_text, check_text
 from domain.values import Authority, SubjectKind
@@ -101,7 +102,7 @@ class ScreeningIn(Strict):
         default=None,
         description="Recorded time: as the ledger knew then, an ISO timestamp or 'position:N'",
     )
-    threshold: Threshold = 0.7
+    threshold: Threshold = THRESHOLD
     limit: HitLimit = 5
     filters: FiltersIn = Field(default_factory=FiltersIn)
 

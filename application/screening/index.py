@@ -3,10 +3,11 @@
 A million names cannot each be scored for every query, so names are blocked: every folded token of
 every name is filed under its blocking keys (the token and its phonetic code). A query looks up its
 own keys, rarest first, and sums for each name found the inverse document frequency of the keys it
-shares. The heaviest names by that sum (``PRERANK`` of them) are then put in order by rapidfuzz's
+shares. Of the heaviest names by that sum that the caller may see (live, at the read point, of
+the kind asked), those above a floor set by the heaviest of them are put in order by rapidfuzz's
 token-set ratio, which runs in C over the whole batch for about a microsecond a name: key sums tie
 a lot when names share a common first name, and this ordering breaks the ties by how alike the
-rest of the name is. Only the first ``CANDIDATE_CAP`` of those the caller may see are scored. An
+rest of the name is. Only the first ``CANDIDATE_CAP`` are scored. An
 exact identifier (passport, IMO, tax number) finds its records directly, whatever the names.
 
 The index is kept compact: a record is held once, in a slot; each name is a number whose slot,
@@ -50,7 +51,7 @@ WEIGHT_FLOOR = 0.35
 """Candidates sharing keys worth less than this share of the best candidate's are not scored:
 they share at most a common token or a sound with the query, which the best does too, and more."""
 
-SCAN_LIMIT = 50_000
+SCAN_LIMIT = 10_000
 """A key filed under more names than this is not scanned once rarer keys found candidates: so
 common a key would barely change the ranking and would cost more than all the scoring."""
 
@@ -243,41 +244,64 @@ class NamesIndex:
         best.offer(score(query, tokens, record, name, name_type, name_tokens))
 
     def _score_candidates(self, query: Query, tokens: tuple[str, ...], best: _Best) -> None:
-        """Score the best-ranked visible candidate names, heaviest first, up to the cap and down to
-        the weight floor."""
-        scored = 0
-        for number in self._ranked_candidates(tokens):
+        """Score the most promising candidate names the caller may see, up to the cap."""
+        for number in self._ranked_candidates(tokens, best):
             slot = self._name_slot[number]
-            if slot == _DEAD:
-                continue
-            record = self._records[slot]
-            if not best.admits(slot, record):
-                continue
-            self._score_name(query, tokens, record, number, best)
-            scored += 1
-            if scored >= CANDIDATE_CAP:
-                return
+            self._score_name(query, tokens, self._records[slot], number, best)
 
-    def _ranked_candidates(self, tokens: tuple[str, ...]) -> Iterator[int]:
-        """Candidate name numbers, most promising first: the ``PRERANK`` heaviest by key sum
-        (down to the weight floor) ordered by token-set ratio with the query, then any lighter
-        ones above the floor by weight, for when many of the heaviest are not visible."""
+    def _ranked_candidates(self, tokens: tuple[str, ...], best: _Best) -> list[int]:
+        """Up to ``CANDIDATE_CAP`` candidate names, live and admitted by the caller, most
+        promising first.
+
+        The floor is set by the heaviest name the caller may see, not by the heaviest of all:
+        names of other read points, closed rows or other kinds must not push out those that
+        answer this one. The ``PRERANK`` heaviest by key sum are looked at first; lighter ones
+        only while too few of those are admitted. When more than the cap remain, token-set ratio
+        with the query picks which to score."""
         weights = self._candidate_weights(tokens)
-        floor = WEIGHT_FLOOR * max(weights.values(), default=0.0)
-        kept = [number for number, weight in weights.items() if weight >= floor]
-        head = heapq.nlargest(PRERANK, kept, key=weights.__getitem__)
-        if len(head) > CANDIDATE_CAP:
-            texts = [self._name_text[number] for number in head]
-            order = process.extract(
-                " ".join(tokens), texts, scorer=token_set_ratio, processor=None, limit=None
-            )
-            yield from (head[position] for _, _, position in order)
-        else:
-            yield from head
-        if len(kept) > len(head):
+        head = heapq.nlargest(PRERANK, weights, key=weights.__getitem__)
+        admitted: list[int] = []
+        floor = self._admit(head, weights, best, admitted, None)
+        if len(admitted) < CANDIDATE_CAP and len(weights) > len(head):
             taken = set(head)
-            rest = [number for number in kept if number not in taken]
-            yield from sorted(rest, key=weights.__getitem__, reverse=True)
+            rest = sorted(
+                (number for number in weights if number not in taken),
+                key=weights.__getitem__,
+                reverse=True,
+            )
+            self._admit(rest, weights, best, admitted, floor)
+        if len(admitted) <= CANDIDATE_CAP:
+            return admitted
+        texts = [self._name_text[number] for number in admitted]
+        order = process.extract(
+            " ".join(tokens), texts, scorer=token_set_ratio, processor=None, limit=CANDIDATE_CAP
+        )
+        return [admitted[position] for _, _, position in order]
+
+    def _admit(
+        self,
+        numbers: list[int],
+        weights: dict[int, float],
+        best: _Best,
+        admitted: list[int],
+        floor: float | None,
+    ) -> float | None:
+        """Add to ``admitted`` the live names the caller may see, heaviest first, down to the
+        floor (set by the first admitted); the floor. Stops once the cap would be reached
+        twice over (enough to choose from) or the weights fall below the floor."""
+        for number in numbers:
+            weight = weights[number]
+            if floor is not None and weight < floor:
+                break
+            slot = self._name_slot[number]
+            if slot == _DEAD or not best.admits(slot, self._records[slot]):
+                continue
+            if floor is None:
+                floor = WEIGHT_FLOOR * weight
+            admitted.append(number)
+            if len(admitted) >= PRERANK:
+                break
+        return floor
 
     def _candidate_weights(self, tokens: tuple[str, ...]) -> dict[int, float]:
         """For each name sharing a blocking key with the query, the summed inverse document

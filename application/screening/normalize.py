@@ -165,6 +165,9 @@ def name_tokens(name: str, kind: str | None = None) -> tuple[str, ...]:
     return tuple(fold_token(token) for token in tokens)
 
 
+MIN_PHONETIC = 2
+
+
 @lru_cache(maxsize=1 << 18)
 def token_keys(token: str) -> tuple[str, ...]:
     """The blocking keys of one folded token: the token itself and its metaphone code.
@@ -173,7 +176,9 @@ def token_keys(token: str) -> tuple[str, ...]:
     in one index. A token without a phonetic code (digits only) has just itself as a key.
     """
     phonetic = metaphone(token) if token.isalpha() else ""
-    if not phonetic or phonetic == token:
+    if len(phonetic) < MIN_PHONETIC or phonetic == token:
+        # A one-letter code ("I", "S") is shared by tens of thousands of names: it blocks
+        # nothing and costs a scan of them all.
         return (token,)
     return (token, sys.intern(phonetic))
 

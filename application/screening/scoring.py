@@ -45,6 +45,11 @@ from application.screening.normalize import country_key, identifier_key
 NAME_WEIGHT_SIMILARITY = 0.9
 NAME_WEIGHT_OVERLAP = 0.1
 FEATURE_WEIGHTS = {"birth_date": 0.25, "country": 0.15, "identifier": 0.10}
+THRESHOLD = 0.75
+"""The score from which a hit is reported unless the request says otherwise. Measured by
+``bench/screening_eval.py`` on the OFAC list of 2022-01-31 against 2,000 ordinary names: at 0.7,
+10% of ordinary names hit something; at 0.75, under 5%; at 0.8, under 2%, but a third fewer of
+the aliases left out of the index are found by their other names."""
 
 BirthDate = tuple[int, int | None, int | None]
 """(year, month or None, day or None)."""

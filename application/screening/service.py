@@ -20,6 +20,7 @@ from application.proofs.service import Proofs
 from application.reading import Reader, ReadPoint
 from application.screening.model import Hit, ProfileRecord, Query
 from application.screening.receipts import Receipts, new_screening_id
+from application.screening.scoring import THRESHOLD
 from application.screening.source import IndexedViews
 from application.views.queries import valid
 from application.views.rows import normalize, stamp
@@ -47,7 +48,7 @@ class ScreeningRequest:
     queries: tuple[Query, ...]
     as_of: datetime | None = None
     known_at: str | None = None
-    threshold: float = 0.7
+    threshold: float = THRESHOLD
     limit: int = 5
     filters: Filters = field(default_factory=Filters)
 

@@ -217,6 +217,22 @@ def at(position: int) -> Callable[[ProfileRecord], bool]:
     return lambda r: r.holds_at("2030-01-01T00:00:00.000000Z", position)
 
 
+def test_names_the_caller_cannot_see_do_not_push_out_those_it_can() -> None:
+    """A closed row, or a name since removed, that is the query word for word outweighs any
+    other name; the names visible at the read point must still be found."""
+    index = NamesIndex()
+    index.put(record("old", "Zorblax Quintavius Mephistor", rec_to=5))
+    index.put(record("dead", "Zorblax Quintavius Mephistor", "Zorblax Ombrage"))
+    index.put(record("dead", "Zorblax Ombrage"))
+    index.put(record("live", "Zorblax Pettigrew Hollings"))
+    query = Query(name="Zorblax Quintavius Mephistor")
+    found = index.screen(query, at(6), 5, 0.0)
+    assert [hit.subject_id for hit in found] == [
+        hit.subject_id for hit in index.brute_force(query, at(6), 5, 0.0)
+    ]
+    assert {hit.subject_id for hit in found} == {"dead", "live"}
+
+
 def test_put_with_the_same_key_replaces_the_row(names_index: NamesIndex) -> None:
     names_index.put(record("smyth", "Joan Smyth", rec_to=5))
     assert len(names_index) == 6
