@@ -9,8 +9,8 @@ one on first start (``build_from_log``), from the stored records, under the writ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import structlog
 from eventsourcing.persistence import StoredEvent
@@ -18,7 +18,7 @@ from eventsourcing.persistence import StoredEvent
 from application.proofs.entries import Prepared, prepare
 from application.proofs.stored_log import BEFORE_ANY, SQLStoredLog, checked
 from application.proofs.tree import MerkleTree
-from application.tables import Statements
+from application.tables import Statements, Tables
 
 log_ = structlog.get_logger("merkle")
 ENTRIES = "merkle_entries"
@@ -44,6 +44,20 @@ def append_leaves(
         statements,
         [(position, entry.leaf(position)) for position, entry in zip(ids, entries, strict=False)],
     )
+
+
+class KeepsTree(Protocol):
+    merkle: MerkleTree
+
+
+def give_tree(
+    recorder: KeepsTree, tables: Tables, stored_log: Callable[[Any], SQLStoredLog]
+) -> None:
+    """Give a store's new recorder its tree, on the store's tables, built from the log if the
+    log was written before the ledger kept one."""
+    recorder.merkle = MerkleTree(tables)
+    recorder.merkle.create()
+    build_from_log(recorder.merkle, stored_log(recorder))
 
 
 def build_from_log(tree: MerkleTree, log: SQLStoredLog) -> int:

@@ -303,9 +303,7 @@ class PostgresStore:
         factory.env[factory.APPLICATION_RECORDER_TOPIC] = get_topic(PostgresHookedRecorder)
         recorder = factory.application_recorder()
         assert isinstance(recorder, PostgresHookedRecorder)
-        recorder.merkle = MerkleTree(self.tables(factory))
-        recorder.merkle.create()
-        keeping.build_from_log(recorder.merkle, self.stored_log(recorder))
+        keeping.give_tree(recorder, self.tables(factory), self.stored_log)
         return recorder
 
     def stored_log(self, recorder: ApplicationRecorder) -> SQLStoredLog:
