@@ -29,7 +29,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent
+
 from application import commits
+from application.proofs import keeping
 from domain.errors import LedgerError
 
 WITHIN_TRANSACTION = "within_transaction"
@@ -100,6 +103,12 @@ def with_shares(kwargs: dict[str, Any], count: int) -> dict[str, Any]:
         **kwargs,
         SHARES: Shares([Share(count, kwargs.get(WITHIN_TRANSACTION))], whole=True),
     }
+
+
+def prepared(kwargs: dict[str, Any], stored_events: Sequence[StoredEvent]) -> dict[str, Any]:
+    """The save's keywords with its writes (``with_shares``) and its events' Merkle entries
+    (``application.proofs.keeping``): all a recorder prepares before its transaction."""
+    return keeping.with_entries(with_shares(kwargs, len(stored_events)), stored_events)
 
 
 def shares_of(kwargs: dict[str, Any]) -> Shares:

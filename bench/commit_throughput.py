@@ -22,7 +22,6 @@ import argparse
 import functools
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,28 +55,14 @@ def pragmas(datastore: Any) -> str:
 class LedgerSide:
     def __init__(self, path: Path) -> None:
         from application.bootstrap import bootstrap
-        from application.commands import Citation, RegisterSubject
         from application.settings import Settings
-        from domain.values import Actor, Authority, Name, Profile, Reference, Source, SubjectKind
+        from domain.values import Actor
 
         self.services = bootstrap(
             Settings(database_url=f"sqlite:///{path}", projections="external")
         )
         self.actor = Actor("bench", "commit benchmark")
-        citation = Citation(source=Source(Authority.US_OFAC, "commit benchmark"))
-        moment = datetime(2021, 12, 10, tzinfo=UTC)
-
-        def command() -> Any:
-            n = common.unique_number()
-            return RegisterSubject(
-                kind=SubjectKind.ORGANIZATION,
-                profile=Profile((Name(f"COMPANY NUMBER {n}"),)),
-                references=(Reference(Authority.US_OFAC, str(n)),),
-                effective_at=moment,
-                citation=citation,
-            )
-
-        self.command = command
+        self.command = common.registrations("commit benchmark")
 
     def events_per_second(self, threads: int, seconds: float) -> float:
         ledger = self.services.ledger

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,28 @@ def unique_number() -> int:
     """A number no earlier call in any run gave: for references no subject holds yet."""
     with _numbers_lock:
         return next(_numbers)
+
+
+def registrations(source: str) -> Callable[[], Any]:
+    """A maker of registrations of new companies (two events each: the subject and its
+    reference's claim), each under a reference no subject holds yet."""
+    from application.commands import Citation, RegisterSubject
+    from domain.values import Authority, Name, Profile, Reference, Source, SubjectKind
+
+    citation = Citation(source=Source(Authority.US_OFAC, source))
+    moment = datetime(2021, 12, 10, tzinfo=UTC)
+
+    def command() -> Any:
+        n = unique_number()
+        return RegisterSubject(
+            kind=SubjectKind.ORGANIZATION,
+            profile=Profile((Name(f"COMPANY NUMBER {n}"),)),
+            references=(Reference(Authority.US_OFAC, str(n)),),
+            effective_at=moment,
+            citation=citation,
+        )
+
+    return command
 
 
 def threaded(threads: int, seconds: float, write: Callable[[], object]) -> float:

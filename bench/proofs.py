@@ -38,7 +38,6 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import common
@@ -70,26 +69,12 @@ class Writer:
     """Concurrent writes through the ledger on a store of its own."""
 
     def __init__(self, services: Any, tree: bool) -> None:
-        from application.commands import Citation, RegisterSubject
-        from domain.values import Actor, Authority, Name, Profile, Reference, Source, SubjectKind
+        from domain.values import Actor
 
         self.ledger = services.ledger
         self.tree = tree
         self.actor = Actor("bench", "proofs benchmark")
-        citation = Citation(source=Source(Authority.US_OFAC, "proofs benchmark"))
-        moment = datetime(2021, 12, 10, tzinfo=UTC)
-
-        def command() -> Any:
-            n = common.unique_number()
-            return RegisterSubject(
-                kind=SubjectKind.ORGANIZATION,
-                profile=Profile((Name(f"COMPANY NUMBER {n}"),)),
-                references=(Reference(Authority.US_OFAC, str(n)),),
-                effective_at=moment,
-                citation=citation,
-            )
-
-        self.command = command
+        self.command = common.registrations("proofs benchmark")
 
     def events_per_second(self, threads: int, seconds: float) -> float:
         first = self.ledger.last_position()

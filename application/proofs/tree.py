@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from application.proofs import merkle
 from application.proofs.merkle import NodeKey
-from application.tables import Statements, Tables
+from application.tables import Row, Statements, Tables
 
 LEAVES = "ledger_merkle_leaves"
 NODES = "ledger_merkle_nodes"
@@ -87,12 +87,12 @@ class MerkleTree:
         Runs in the events' own transaction (``statements`` on its cursor)."""
         if not leaves:
             return
-        statements.execute(LAST_LEAF)
-        row = statements.fetchone()
-        size = 0 if row is None else int(row["leaf_index"]) + 1
-        last = b"" if row is None else bytes(row["hash"])
+        last = self.last_leaf(statements)
+        size = 0 if last is None else last.index + 1
         created, grown = merkle.appended(
-            size, [leaf for _, leaf in leaves], self._frontier(statements, size, last)
+            size,
+            [leaf for _, leaf in leaves],
+            self._frontier(statements, size, b"" if last is None else last.hash),
         )
         self._edge = _Edge(size + len(leaves), leaves[-1][1], grown)
         statements.executemany(
@@ -118,13 +118,13 @@ class MerkleTree:
     def size(self, statements: Statements) -> int:
         """The number of leaves: the tree size of the whole log."""
         last = self.last_leaf(statements)
-        return 0 if last is None else last[0] + 1
+        return 0 if last is None else last.index + 1
 
-    def last_leaf(self, statements: Statements) -> tuple[int, int] | None:
-        """The last leaf's index and its event's position."""
+    def last_leaf(self, statements: Statements) -> Leaf | None:
+        """The tree's last leaf."""
         statements.execute(LAST_LEAF)
         row = statements.fetchone()
-        return None if row is None else (int(row["leaf_index"]), int(row["position"]))
+        return None if row is None else _leaf(row)
 
     def size_at(self, statements: Statements, position: int) -> int:
         """The tree size of the log up to ``position`` (the leaves at or before it)."""
@@ -141,22 +141,14 @@ class MerkleTree:
     def leaves(self, statements: Statements, start: int, limit: int) -> list[Leaf]:
         """Up to ``limit`` leaves from index ``start``, in order."""
         statements.execute(LEAVES_FROM, (start, limit))
-        return [
-            Leaf(int(row["leaf_index"]), int(row["position"]), bytes(row["hash"]))
-            for row in statements.fetchall()
-        ]
+        return [_leaf(row) for row in statements.fetchall()]
 
     def leaves_between(self, first: int, last: int) -> dict[int, Leaf]:
         """The leaves of the events at positions ``first`` to ``last``, by position."""
         with self.reading() as statements:
             statements.execute(LEAVES_BETWEEN, (first, last))
             rows = statements.fetchall()
-        return {
-            int(row["position"]): Leaf(
-                int(row["leaf_index"]), int(row["position"]), bytes(row["hash"])
-            )
-            for row in rows
-        }
+        return {int(row["position"]): _leaf(row) for row in rows}
 
     def nodes(self, statements: Statements, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
         """The stored hashes of ``keys``, in one statement; keys not stored are left out."""
@@ -194,6 +186,10 @@ class MerkleTree:
         if missing:
             raise MissingNodes(missing)
         return found
+
+
+def _leaf(row: Row) -> Leaf:
+    return Leaf(int(row["leaf_index"]), int(row["position"]), bytes(row["hash"]))
 
 
 class MissingNodes(LookupError):

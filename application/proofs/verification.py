@@ -95,7 +95,7 @@ class _Walk:
     def run(self, progress: Progress) -> Report:
         with self.tree.reading() as statements:
             last = self.tree.last_leaf(statements)
-        end = 0 if last is None else last[1]
+        end = 0 if last is None else last.position
         events, leaves = self._records(end), self._leaves(end)
         event, leaf = next(events, None), next(leaves, None)
         checked_count = 0

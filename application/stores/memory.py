@@ -64,8 +64,7 @@ class MemoryHookedRecorder(POPOApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        kwargs = recorders.with_shares(kwargs, len(stored_events))
-        kwargs = keeping.with_entries(kwargs, stored_events)
+        kwargs = recorders.prepared(kwargs, stored_events)
         ids = super().insert_events(stored_events, **kwargs)
         recorders.raise_refusal(kwargs, ids)
         return ids

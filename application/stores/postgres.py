@@ -164,8 +164,7 @@ class PostgresHookedRecorder(PostgresApplicationRecorder):
         it failed before its commit was sent (a connection the restarted server had closed,
         a pool that had none to give); otherwise the error goes up, to answer ``503``.
         """
-        kwargs = recorders.with_shares(kwargs, len(stored_events))
-        kwargs = keeping.with_entries(kwargs, stored_events)
+        kwargs = recorders.prepared(kwargs, stored_events)
         for attempt in range(1, INSERT_ATTEMPTS + 1):
             progress = _Progress()
             try:
