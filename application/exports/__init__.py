@@ -1,0 +1,1 @@
+"""The ledger written out in other formats, each read at one point in both times."""
