@@ -53,6 +53,7 @@ bench: install  ## The quick benchmarks (minutes): HTTP reads and writes, commit
 	$(BIN)/python bench/proofs.py $(BENCH_ARGS)
 	$(BIN)/python bench/proofs.py --postgres $(BENCH_ARGS)
 	$(BIN)/python bench/screening_eval.py --quick $(BENCH_ARGS)
+	$(BIN)/python bench/linking_eval.py $(BENCH_ARGS)
 
 bench-screening: install  ## Screening recall, false hits and speed at 1,000,000 names (about 20 minutes)
 	$(BIN)/python bench/screening_eval.py $(BENCH_ARGS)

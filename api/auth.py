@@ -20,6 +20,10 @@ policy       roles                                       for
 ``ADMIN``    admin                                       API keys
 ===========  ==========================================  ==============================
 
+The web pages under ``/ui`` declare ``api.ui.policy.UI`` (any signed-in key) or
+``UI_OPERATE`` (the roles of ``WRITE``): policies of this same kind that read a session
+cookie, got by signing in with a key, instead of the ``Authorization`` header.
+
 The OpenAPI document and its viewers (``/openapi.json``, ``/docs``, ``/redoc``) are public
 too. A route that declares no policy is refused to everyone (``403``), and the route-table
 test (``tests/api/test_access.py``) fails on it: a new route is never open by accident.

@@ -16,6 +16,8 @@ import typer
 import uvicorn
 
 from api import cli_import, cli_keys, cli_proofs, cli_screen, cli_views
+from api.cli_deliver import deliver
+from api.cli_links import app as links_app
 from api.cli_options import CLI_ACTOR, PROGRAM, DatabaseOption, console, settings_for
 from api.logging import configure_logging
 from api.main import create_app
@@ -44,6 +46,7 @@ app = LedgerCommand(help="The sanctions ledger.", no_args_is_help=True)
 app.add_typer(cli_keys.app, name="keys")
 app.add_typer(cli_import.app, name="import")
 app.add_typer(cli_proofs.app, name="signing-key")
+app.add_typer(links_app, name="links")
 
 
 @app.command()
@@ -182,3 +185,5 @@ for command in (
     cli_screen.screen,
 ):
     app.command()(command)
+
+app.command()(deliver)

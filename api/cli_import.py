@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -21,6 +21,12 @@ from rich.text import Text
 
 from api.cli_options import CLI_ACTOR, DatabaseOption, console, settings_for
 from application.bootstrap import Services, bootstrap
+from application.importers.announcements import (
+    announced_day,
+    announcement_for,
+    check_announcements,
+    read_announcements,
+)
 from application.importers.importer import Importer, ImportSummary
 from application.importers.publications import (
     Publication,
@@ -35,6 +41,13 @@ from domain.errors import LedgerError
 app = typer.Typer(help="Import published lists: each publication's differences become events.")
 
 ExistingFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+AnnouncedOnOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The day the publisher announced the changes this copy shows (ISO date, not "
+        "after the copy's own day): they take effect from it, not from the observed time"
+    ),
+]
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -76,6 +89,11 @@ def _moment(text: str | None) -> datetime:
         raise _Refusal(f"--observed-at {text!r} lies outside the calendar in UTC") from None
 
 
+def _day(text: str | None) -> date | None:
+    """``--announced-on`` as a date."""
+    return None if text is None else announced_day(text, "--announced-on")
+
+
 @app.command("ofac-sdn")
 def ofac_sdn_command(
     sdn: ExistingFile,
@@ -92,31 +110,50 @@ def ofac_sdn_command(
     add: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="Its add.csv")
     ] = None,
+    announced_on: AnnouncedOnOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Import one OFAC SDN publication (legacy CSV)."""
     with _refusals():
         publication = ofac_sdn(sdn, _moment(observed_at), alt=alt, add=add)
+        publication = publication.announced(_day(announced_on))
         _run(database, iter([publication]), total=1)
 
 
 @app.command("ofac-sdn-history")
 def ofac_history_command(
     location: Annotated[Path, typer.Argument(exists=True, help="A folder or a .tar.xz of copies")],
+    announcements: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="A JSON object or CSV file (copy,announced_on) naming the day each copy's "
+            "changes were announced; a copy by file name, time in its name or observed day",
+        ),
+    ] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Import every dated copy of the SDN list in a folder or archive, oldest first; each
     copy's observed time is taken from its file name."""
     with _refusals(), dated_copies(location) as copies:
-        publications = (ofac_sdn(p, observed_at_in_name(p.name)) for p in copies)
+        announced = {} if announcements is None else read_announcements(announcements)
+        dated = [(p.name, observed_at_in_name(p.name)) for p in copies]
+        check_announcements(announced, dated)
+        publications = (
+            ofac_sdn(p, observed).announced(announcement_for(announced, name, observed))
+            for p, (name, observed) in zip(copies, dated, strict=True)
+        )
         _run(database, publications, total=len(copies))
 
 
 @app.command("un-sc")
-def un_sc_command(xml: ExistingFile, database: DatabaseOption = None) -> None:
+def un_sc_command(
+    xml: ExistingFile, announced_on: AnnouncedOnOption = None, database: DatabaseOption = None
+) -> None:
     """Import one UN Security Council consolidated list (observed at its dateGenerated)."""
     with _refusals():
-        _run(database, iter([un_sc(xml)]), total=1)
+        _run(database, iter([un_sc(xml).announced(_day(announced_on))]), total=1)
 
 
 def _run(database: str | None, publications: Iterator[Publication], total: int) -> None:

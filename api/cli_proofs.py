@@ -18,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from api.cli_ftm import AsOfOption, ExportFormat, FormatOption, KnownAtOption, export_ftm
 from api.cli_options import DatabaseOption, console, settings_for
 from application.bootstrap import Services, bootstrap
 from application.proofs.signed_note import NoteVerifier
@@ -127,9 +128,18 @@ def create_signing_key(
 def export(
     file: Annotated[Path, typer.Argument(dir_okay=False, help="The JSON Lines file to write")],
     database: DatabaseOption = None,
+    format: FormatOption = ExportFormat.LEDGER,
+    as_of: AsOfOption = None,
+    known_at: KnownAtOption = None,
 ) -> None:
     """Write the whole ledger as JSON Lines (each event with its times, position and leaf
-    hash), ending with a signed checkpoint."""
+    hash), ending with a signed checkpoint; or, with --format ftm, the ledger at a read
+    point as FollowTheMoney entities."""
+    if format is ExportFormat.FTM:
+        export_ftm(file, database, as_of, known_at)
+        return
+    if as_of is not None or known_at is not None:
+        raise typer.BadParameter("only with --format ftm", param_hint="--as-of/--known-at")
     with services_of(database) as services:
         log = _sql_log(services)
         with services.proofs.tree.reading() as statements:

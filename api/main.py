@@ -40,8 +40,14 @@ from api.routers import (
     subjects,
     writes,
 )
+from api.routers.exports import router as exports_router
+from api.routers.link_suggestions import router as link_suggestions_router
+from api.routers.links import router as links_router
+from api.routers.stream import router as stream_router
+from api.routers.subscriptions import router as subscriptions_router
 from api.safeguards import install_safeguards
 from api.schemas.common import Problem
+from api.ui import install_ui
 from application.bootstrap import Services, bootstrap
 from application.settings import Settings
 
@@ -92,6 +98,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     routers = (health, lists, subjects, measures, writes, audit, proofs, screening, match, keys)
     for router in (module.router for module in routers):
         app.include_router(router)
+    app.include_router(exports_router)
+    app.include_router(links_router)
+    app.include_router(link_suggestions_router)
+    app.include_router(stream_router)
+    app.include_router(subscriptions_router)
+    install_ui(app)
     _declare_problem_schema(app)
     _wrap_outermost(app, lambda inner: RequestLog(inner, metrics))
     return app

@@ -21,6 +21,7 @@ from application.tables import Tables
 from application.views.projector import Projector
 from application.views.runner import ProjectionRunner
 from application.views.store import PostgresViews, SQLiteViews
+from application.webhooks.subscriptions import Subscriptions
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Services:
     signing_keys: SigningKeys
     proofs: Proofs
     screening: Screening
+    subscriptions: Subscriptions
 
     @property
     def keeps_views(self) -> bool:
@@ -104,4 +106,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Servi
         signing_keys=signing_keys,
         proofs=proofs,
         screening=Screening(reader, proofs, Receipts(tables), now=ledger.clock),
+        subscriptions=Subscriptions(tables, ledger.clock),
     )

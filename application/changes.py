@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from application.views.links import changed_links, linked_rows
 from application.views.queries import Side, ViewQueries
 from domain.errors import InvalidValue
 from domain.text import check_text
@@ -33,26 +34,45 @@ def changes(
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` change entries after the entry key ``after`` ("" for the start).
 
-    Keys are ``measure:<id>`` then ``subject:<id>``, so a cursor continues across both. Only
-    the subjects that can read differently at the two points are compared
-    (``ViewQueries.changed_subjects``), a chunk at a time, until the page is full."""
+    Keys are ``link:<id>``, then ``measure:<id>``, then ``subject:<id>``, so a cursor
+    continues across all three. Only the subjects that can read differently at the two
+    points are compared (``ViewQueries.changed_subjects``), a chunk at a time, until the page
+    is full. A link is ``added`` where a pair became linked, ``removed`` where it was
+    unlinked (its document names both subjects and the decision)."""
     entries: list[dict[str, Any]] = []
-    for entity in ("measure", "subject"):
+    for entity in ("link", "measure", "subject"):
         prefix = f"{entity}:"
         if after and not after.startswith(prefix) and after > prefix:
             continue
         start = after.removeprefix(prefix) if after.startswith(prefix) else ""
-        candidates = queries.changed_subjects(first, second, start[:SUBJECT_ID_LENGTH])
+        candidates = _candidates(queries, entity, first, second, start)
         for offset in range(0, len(candidates), CHUNK):
             subjects = candidates[offset : offset + CHUNK]
-            before = queries.delta_rows(entity, first, subjects)
-            now = queries.delta_rows(entity, second, subjects)
+            before = _side(queries, entity, first, subjects)
+            now = _side(queries, entity, second, subjects)
             ids = sorted(ident for ident in before.keys() | now.keys() if ident > start)
             for entry in _compared(entity, ids, before, now):
                 entries.append(entry)
                 if len(entries) == limit:
                     return entries
     return entries
+
+
+def _candidates(
+    queries: ViewQueries, entity: str, first: Side, second: Side, start: str
+) -> list[str]:
+    """Links by their own ids; measures and subjects by their subjects' ids."""
+    if entity == "link":
+        return changed_links(queries.views, first, second, start)
+    return queries.changed_subjects(first, second, start[:SUBJECT_ID_LENGTH])
+
+
+def _side(
+    queries: ViewQueries, entity: str, side: Side, ids: list[str]
+) -> dict[str, tuple[str, str]]:
+    if entity == "link":
+        return linked_rows(queries.views, side, ids)
+    return queries.delta_rows(entity, side, ids)
 
 
 def _compared(

@@ -7,10 +7,11 @@ subject registered by an earlier item can be named by its ``key``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from domain.link import Evidence
 from domain.values import (
     Authority,
     MeasureKind,
@@ -117,6 +118,37 @@ class RecordPublication:
     counts: tuple[int, int, int, int]  # added, amended, rescinded, unchanged
 
 
+@dataclass(frozen=True)
+class LinkSubjects:
+    """Record that two subjects are the same, from ``effective_from`` (default: now) on.
+
+    ``citation.reason`` is required; neither subject changes (see ``domain.link``)."""
+
+    subject_ids: tuple[UUID, UUID]
+    evidence: Evidence = field(default_factory=Evidence)
+    effective_from: datetime | None = None
+    citation: Citation = Citation()
+
+
+@dataclass(frozen=True)
+class UnlinkSubjects:
+    """Record that a linked pair is no longer taken as the same, from ``effective_at`` on."""
+
+    link_id: UUID
+    effective_at: datetime | None = None
+    citation: Citation = Citation()
+
+
+@dataclass(frozen=True)
+class RejectLink:
+    """Record that two subjects are not the same, so the pair is not proposed again."""
+
+    subject_ids: tuple[UUID, UUID]
+    evidence: Evidence = field(default_factory=Evidence)
+    effective_at: datetime | None = None
+    citation: Citation = Citation()
+
+
 Command = (
     RegisterSubject
     | AmendProfile
@@ -125,6 +157,9 @@ Command = (
     | RescindMeasure
     | VoidEvent
     | RecordPublication
+    | LinkSubjects
+    | UnlinkSubjects
+    | RejectLink
 )
 
 

@@ -17,6 +17,7 @@ from application.proofs.entries import entry_object
 from application.proofs.tree import Leaf
 from application.proofs.verification import b64
 from domain.errors import RuleViolation
+from domain.link import Link
 from domain.publications import PublicationLog
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
@@ -29,7 +30,14 @@ def _aggregate_name(event: object) -> str:
         return "reference_claim"
     if isinstance(event, PublicationLog.Event):
         return "publication_log"
-    raise TypeError(f"an event of no known aggregate: {type(event).__name__}")
+    return aggregate_name_of_topic(str(getattr(event, "TOPIC", "")))
+
+
+def aggregate_name_of_topic(topic: str) -> str:
+    """An aggregate's name from its events' stored topic ("sanctions-ledger:link:made" is a
+    "link"), so that an aggregate added later shows in the log without a change here."""
+    parts = topic.split(":")
+    return parts[1].replace("-", "_") if len(parts) > 2 else "unknown"
 
 
 def read_log(ledger: Ledger, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
@@ -68,7 +76,11 @@ def _leaf(notification: Notification, leaf: Leaf | None) -> dict[str, Any]:
 
 
 def _logged(ledger: Ledger, notification: Notification) -> dict[str, Any]:
-    event: Any = ledger.mapper.to_domain_event(notification)
+    return logged(notification, ledger.mapper.to_domain_event(notification))
+
+
+def logged(notification: Notification, event: Any) -> dict[str, Any]:
+    """One stored event, decoded by the caller, as the raw log shows it."""
     common = {
         "position": notification.id,
         "aggregate_id": str(notification.originator_id),
@@ -88,6 +100,8 @@ def _logged(ledger: Ledger, notification: Notification) -> dict[str, Any]:
             "reason": document["reason"],
             "data": document["data"],
         }
+    if isinstance(event, Link.Event):
+        return {**common, **_decision(event)}
     data = {key: plain(value) for key, value in vars(event).items() if key not in INTERNAL}
     return {
         **common,
@@ -97,4 +111,22 @@ def _logged(ledger: Ledger, notification: Notification) -> dict[str, Any]:
         "source": None,
         "reason": None,
         "data": data,
+    }
+
+
+def _decision(event: Link.Event) -> dict[str, Any]:
+    """A decision about a pair of subjects (``domain.link``): attributed like a subject's
+    events, its pair, evidence and effective time as its data."""
+    cited = {"recorded_by", "source", "reason"}
+    return {
+        "aggregate": "link",
+        "event_id": event.event_id,
+        "recorded_by": plain(event.recorded_by),
+        "source": plain(event.source),
+        "reason": event.reason,
+        "data": {
+            key: plain(value)
+            for key, value in vars(event).items()
+            if key not in INTERNAL and key not in cited
+        },
     }

@@ -26,15 +26,19 @@ from application.commands import (
     Citation,
     Command,
     ImposeMeasure,
+    LinkSubjects,
     RecordPublication,
     RegisterSubject,
+    RejectLink,
     RescindMeasure,
     SubjectRef,
+    UnlinkSubjects,
     VoidEvent,
 )
 from application.errors import PreconditionFailed
-from domain.errors import InvalidValue, ReferenceTaken, SubjectNotFound
+from domain.errors import InvalidValue, LinkNotFound, ReferenceTaken, SubjectNotFound
 from domain.ids import parse_event_id, parse_measure_id
+from domain.link import LINKED, REJECTED, UNLINKED, Evidence, Link
 from domain.provenance import Provenance
 from domain.publications import PublicationLog
 from domain.reference_claim import ReferenceClaim
@@ -71,6 +75,7 @@ class Unit:
         self.subjects: dict[UUID, Subject] = {}
         self.claims: dict[UUID, ReferenceClaim] = {}
         self.publication_logs: dict[UUID, PublicationLog] = {}
+        self.links: dict[UUID, Link] = {}
         self.keys: dict[str, UUID] = {}
 
     def provenance(self, citation: Citation) -> Provenance:
@@ -108,7 +113,12 @@ class Unit:
                 self._take_over(claim, reference, subject)
 
     def aggregates(self) -> list[BaseAggregate[UUID]]:
-        return [*self.subjects.values(), *self.claims.values(), *self.publication_logs.values()]
+        return [
+            *self.subjects.values(),
+            *self.claims.values(),
+            *self.publication_logs.values(),
+            *self.links.values(),
+        ]
 
     def publication_log(self, authority: Authority) -> PublicationLog:
         log_id = PublicationLog.id_for(authority)
@@ -120,6 +130,18 @@ class Unit:
             assert isinstance(stored, PublicationLog)
             self.publication_logs[log_id] = stored
         return self.publication_logs[log_id]
+
+    def link(self, link_id: UUID) -> Link | None:
+        """The pair's link aggregate, or None if no decision about the pair was recorded."""
+        if link_id not in self.links:
+            try:
+                stored: object = self._read(link_id)
+            except AggregateNotFoundError:
+                return None
+            if not isinstance(stored, Link):
+                return None
+            self.links[link_id] = stored
+        return self.links[link_id]
 
     def _take_over(self, claim: ReferenceClaim, reference: Reference, subject: Subject) -> None:
         holder = self.subjects.get(claim.subject_id) or self._subject(claim.subject_id)
@@ -307,3 +329,59 @@ def _void(command: VoidEvent, unit: Unit) -> None:
     subject_id, version = parse_event_id(command.event_id)
     subject = unit.subject(subject_id, command.expected_version)
     subject.void(version=version, provenance=unit.provenance(command.citation))
+
+
+def _decide(
+    unit: Unit,
+    status: str,
+    pair: tuple[UUID, UUID],
+    evidence: Evidence,
+    effective_at: datetime | None,
+    citation: Citation,
+) -> None:
+    """Record a decision about a pair of subjects that both exist; neither is changed."""
+    for subject_id in pair:
+        unit.subject(subject_id)
+    provenance = unit.provenance(citation)
+    moment = effective_at or unit.recorded_at
+    confirmed = citation.confirm_unusual_dates
+    link = unit.link(Link.id_for(*pair))
+    if link is None:
+        link = Link.first(
+            status, pair, evidence, moment, provenance, confirm_unusual_dates=confirmed
+        )
+        unit.links[link.id] = link
+    else:
+        link.decide(status, evidence, moment, provenance, confirm_unusual_dates=confirmed)
+
+
+@handle.register
+def _link(command: LinkSubjects, unit: Unit) -> None:
+    _decide(
+        unit,
+        LINKED,
+        command.subject_ids,
+        command.evidence,
+        command.effective_from,
+        command.citation,
+    )
+
+
+@handle.register
+def _unlink(command: UnlinkSubjects, unit: Unit) -> None:
+    link = unit.link(command.link_id)
+    if link is None:
+        raise LinkNotFound(f"no link has the id {command.link_id}")
+    _decide(unit, UNLINKED, link.subject_ids, Evidence(), command.effective_at, command.citation)
+
+
+@handle.register
+def _reject(command: RejectLink, unit: Unit) -> None:
+    _decide(
+        unit,
+        REJECTED,
+        command.subject_ids,
+        command.evidence,
+        command.effective_at,
+        command.citation,
+    )

@@ -39,6 +39,7 @@ from application.proofs.tree import MerkleTree
 from application.recorders import SHARES, Share, ShareRefused, Shares
 from application.stores import Store, store_of
 from application.transcodings import TupleMapper, register_value_transcodings
+from domain.link import Link
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
 from domain.text import UNACCEPTABLE, check_all_text
@@ -69,6 +70,15 @@ class RecordedEvent:
     position: int
     measure_id: str | None
 
+    @property
+    def is_link(self) -> bool:
+        """Whether the event is a decision about a pair (``domain.link``): its
+        ``subject_id`` is then the link's id."""
+        return self.type in LINK_EVENT_TYPES
+
+
+LINK_EVENT_TYPES = frozenset(event_type(cls) for cls in (Link.Linked, Link.Unlinked, Link.Rejected))
+
 
 @dataclass(frozen=True)
 class WriteReceipt:
@@ -79,7 +89,11 @@ class WriteReceipt:
 
     @property
     def subject_ids(self) -> list[UUID]:
-        return list(dict.fromkeys(event.subject_id for event in self.events))
+        return list(dict.fromkeys(e.subject_id for e in self.events if not e.is_link))
+
+    @property
+    def link_ids(self) -> list[UUID]:
+        return list(dict.fromkeys(e.subject_id for e in self.events if e.is_link))
 
     @property
     def measure_ids(self) -> list[str]:
@@ -272,7 +286,7 @@ class Ledger(Application[UUID]):
     def _located(self, receipt: WriteReceipt) -> WriteReceipt:
         """A receipt made before its events had log positions, with their positions."""
         positions = self.store.log_positions(self.recorder)
-        found = {s: positions.of(s) for s in receipt.subject_ids}
+        found = {s: positions.of(s) for s in {e.subject_id for e in receipt.events}}
         events = tuple(replace(e, position=found[e.subject_id][e.version]) for e in receipt.events)
         return WriteReceipt(events, max((e.position for e in events), default=None))
 
@@ -370,6 +384,6 @@ def _receipt(events: Sequence[Any], positions: Sequence[int] | None) -> WriteRec
             measure_id=getattr(event, "measure_id", None),
         )
         for event, position in zip(events, at, strict=True)
-        if isinstance(event, Subject.Event)
+        if isinstance(event, (Subject.Event, Link.Event))
     )
     return WriteReceipt(recorded, max(at) if positions and at else None)

@@ -21,6 +21,7 @@ from application.changes import changes
 from application.commits import Boundaries
 from application.documents import history_documents, iso, subject_document
 from application.ledger import Ledger
+from application.linking.clusters import cluster_ref, cluster_ref_in
 from application.log_positions import LogPositions
 from application.subject_views import SubjectViews
 from application.views.projector import ProjectionFailed, Projector
@@ -283,11 +284,13 @@ class Reader:
     def subject(self, subject_id: UUID, point: ReadPoint) -> tuple[dict[str, Any], int]:
         """The subject as known at the point's position, read at its effective time; with
         the version that answered. Composed from the views' rows, which the point's
-        position never runs ahead of; replayed from the log where they cannot tell."""
+        position never runs ahead of; replayed from the log where they cannot tell. With its
+        cluster of linked subjects at the point (``application.linking``)."""
+        cluster = {"cluster": cluster_ref(self.views, str(subject_id), point)}
         composed = self.subject_views.document(subject_id, point.as_of, point.position)
         if composed is not None:
             document, version = composed
-            return {**document, **point.describe()}, version
+            return {**document, **point.describe(), **cluster}, version
         positions = self.positions.of(subject_id)
         known = [version for version, position in positions.items() if position <= point.position]
         if not known:
@@ -297,7 +300,8 @@ class Reader:
                 )
             raise SubjectNotFound(f"no subject has the id {subject_id}")
         subject = self.ledger.subject(subject_id, max(known))
-        return {**subject_document(subject, point.as_of), **point.describe()}, subject.version
+        document = subject_document(subject, point.as_of)
+        return {**document, **point.describe(), **cluster}, subject.version
 
     def subject_now(
         self, subject_id: UUID, as_of: datetime | None, min_position: int | None = None
@@ -312,10 +316,13 @@ class Reader:
             if reached < last or (min_position or 0) > last:
                 return None
             composed = self.subject_views.document_in(cursor, subject_id, as_of, last)
-        if composed is None:
-            return None
+            if composed is None:
+                return None
+            # Its cluster of linked subjects too (application.linking), in the same hop.
+            cluster = cluster_ref_in(cursor, str(subject_id), stamp(as_of), last)
         document, version = composed
-        return {**document, **ReadPoint(as_of, "now", last).describe()}, version
+        point = ReadPoint(as_of, "now", last).describe()
+        return {**document, **point, "cluster": cluster}, version
 
     def history(self, subject_id: UUID) -> dict[str, Any]:
         subject = self.ledger.subject(subject_id)

@@ -133,5 +133,34 @@ class Settings(BaseSettings):
             "instead of in the database"
         ),
     )
+    stream_heartbeat_seconds: float = Field(
+        default=15,
+        gt=0,
+        le=3600,
+        description=(
+            "GET /v1/changes/stream sends a comment line after this long without an event, "
+            "so that proxies keep the connection open and clients see it is alive"
+        ),
+    )
+    stream_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description=(
+            "How often an open change stream reads the log for new events (written by any "
+            "process); an event reaches the stream at most this long after its commit"
+        ),
+    )
+    stream_batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Events a change stream reads from the log at once",
+    )
+    stream_retry_ms: int = Field(
+        default=2000,
+        ge=0,
+        description="The reconnection delay a change stream asks clients to wait (its retry: line)",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"

@@ -12,6 +12,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
 
+from domain.link import Evidence
 from domain.values import (
     Actor,
     Address,
@@ -28,6 +29,7 @@ VALUE_TYPES: dict[str, type[Any]] = {
     "actor": Actor,
     "address": Address,
     "detail": Detail,
+    "link_evidence": Evidence,
     "identifier": Identifier,
     "measure_terms": MeasureTerms,
     "name": Name,

@@ -57,6 +57,11 @@ class ReferenceTaken(RuleViolation):
         self.subject_id = subject_id
 
 
+class LinkRefused(RuleViolation):
+    """A link decision the pair's earlier decisions forbid (linking a linked pair,
+    unlinking one that is not, rejecting a linked one)."""
+
+
 class NotFound(LedgerError):
     """The thing named does not exist in the ledger."""
 
@@ -70,4 +75,8 @@ class MeasureNotFound(NotFound):
 
 
 class EventNotFound(NotFound):
+    pass
+
+
+class LinkNotFound(NotFound):
     pass

@@ -15,6 +15,7 @@ from api.errors import PROBLEM_RESPONSES
 from api.json_answers import documented, page_answer
 from api.reading import ListRequestDep, get_reader
 from api.schemas.reads import MeasurePage, SubjectPage
+from application.linking.clusters import with_clusters
 from application.reading import TextPage
 from application.views.queries import MeasureFilter, SubjectFilter
 from domain.values import Authority, MeasureKind, SubjectKind
@@ -36,6 +37,13 @@ async def list_measures(
     program: Text = None,
     kind: MeasureKind | None = None,
     subject_kind: SubjectKind | None = None,
+    cluster: Annotated[
+        bool,
+        Query(
+            description="Give each measure the cluster_id of its subject's cluster of linked "
+            "subjects at the read point (null if none): group a list by person, not by record"
+        ),
+    ] = False,
 ) -> Response:
     only = MeasureFilter(
         authority=None if authority is None else authority.value,
@@ -48,7 +56,11 @@ async def list_measures(
 
     def read() -> TextPage:
         page = asked.resolve(reader)
-        return reader.measure_texts(page.point, only, page.after, page.limit)
+        found = reader.measure_texts(page.point, only, page.after, page.limit)
+        if not cluster:
+            return found
+        items = with_clusters(reader.views, found.items, found.point)
+        return TextPage(items, found.next_cursor, found.point)
 
     return page_answer(await blocking(read))
 

@@ -24,6 +24,7 @@ from api.reading import (
     ReaderDep,
     get_reader,
 )
+from api.routers.links import with_cluster_at
 from api.routing import receipt_answer, write_route
 from api.schemas.subjects import HistoryOut, ProfileAmendmentIn, SubjectIn, SubjectOut
 from application.documents import subject_document
@@ -73,7 +74,7 @@ async def get_subject(
     reader = await get_reader(request)
     asked = ReadAsked(as_of, known_at, min_position)
 
-    def read() -> tuple[dict[str, object], int]:
+    def located() -> tuple[dict[str, object], int]:
         if version is None and asked.known_at is None:
             now = reader.subject_now(subject_id, asked.as_of, asked.min_position)
             if now is not None:
@@ -82,6 +83,10 @@ async def get_subject(
         if version is None:
             return reader.subject(subject_id, point)
         return _subject_at_version(reader, subject_id, version, point)
+
+    def read() -> tuple[dict[str, object], int]:
+        document, answered = located()
+        return with_cluster_at(reader, document), answered
 
     document, answered = await blocking(read)
     return json_answer(document, {"ETag": f'"{answered}"'})

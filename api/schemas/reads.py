@@ -45,7 +45,7 @@ class SubjectPage(ReadPointOut):
 
 class Change(BaseModel):
     key: str
-    entity: Literal["measure", "subject"]
+    entity: Literal["link", "measure", "subject"]
     id: str
     change: Literal["added", "removed", "modified"]
     before: dict[str, Any] | None
@@ -62,7 +62,7 @@ class ChangePage(BaseModel):
 class LoggedEvent(BaseModel):
     position: int
     aggregate_id: str
-    aggregate: Literal["subject", "reference_claim", "publication_log"]
+    aggregate: Literal["subject", "reference_claim", "publication_log", "link"]
     version: int
     type: str
     topic: str

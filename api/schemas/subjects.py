@@ -186,6 +186,14 @@ class MeasureOut(MeasureFields):
     in_force: bool
 
 
+class ClusterRefOut(BaseModel):
+    """The cluster a subject belongs to at the read point (``GET /v1/clusters/{id}``), and
+    its other members."""
+
+    cluster_id: str
+    members: list[str]
+
+
 class SubjectOut(BaseModel):
     subject_id: str
     kind: SubjectKind
@@ -198,6 +206,9 @@ class SubjectOut(BaseModel):
     as_of: datetime = Field(description="The effective time this answer reads at")
     known_at: str = Field(description="The recorded time or log position this answer reads at")
     position: int = Field(description="The log position this answer reflects")
+    cluster: ClusterRefOut | None = Field(
+        default=None, description="The subject's cluster of linked subjects, if any"
+    )
 
 
 class EventOut(BaseModel):

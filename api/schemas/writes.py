@@ -36,6 +36,7 @@ class WriteReceiptOut(BaseModel):
     position: int | None
     subject_ids: list[str]
     measure_ids: list[str]
+    link_ids: list[str] = []
 
     @classmethod
     def of(cls, receipt: WriteReceipt) -> WriteReceiptOut:
@@ -54,6 +55,7 @@ class WriteReceiptOut(BaseModel):
             position=receipt.position,
             subject_ids=[str(s) for s in receipt.subject_ids],
             measure_ids=receipt.measure_ids,
+            link_ids=[str(link) for link in receipt.link_ids],
         )
 
 

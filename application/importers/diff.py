@@ -3,10 +3,13 @@
 An entry the ledger does not hold is registered and designated; one it holds without a
 designation in force is designated again; one whose names, details or programs differ is
 amended; a held designation whose entry has vanished from the publication is rescinded.
-Everything takes effect when the publication was observed, unless the list itself dates a
-listing (the UN's LISTED_ON). Entries are compared as they stream, and only the differences
-are kept: a malformed file raises before any command is returned, so nothing of it is
-recorded.
+Everything takes effect when the publication was observed, or from the day its changes were
+announced where the import was told (``Publication.announced_on``), unless the list itself
+dates a listing (the UN's LISTED_ON). An announcement never backdates a change past what the
+ledger already holds: a rescission takes effect no earlier than its measure, a profile or
+terms no earlier than those they replace. Entries are compared as they stream, and only the
+differences are kept: a malformed file raises before any command is returned, so nothing of
+it is recorded.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from application.importers.mirror import Holding, Mirror
 from application.importers.profiles import kind_of, profile_of, reference_of
 from application.importers.publications import Publication
 from application.importers.records import ListEntry
+from domain.state import MeasureState
 from domain.values import MeasureKind
 
 
@@ -67,7 +71,8 @@ def plan_import(publication: Publication, mirror: Mirror) -> Plan:
             # A copy observed before a measure takes effect (one recorded by hand from an
             # announcement, say) says nothing of it: it cannot have listed it yet.
             continue
-        plan.commands.append(RescindMeasure(measure.id, publication.observed_at, citation=cited))
+        rescinded_at = max(publication.effective_at, measure.effective_from)
+        plan.commands.append(RescindMeasure(measure.id, rescinded_at, citation=cited))
         plan.rescinded += 1
     return plan
 
@@ -76,7 +81,7 @@ def _compare(
     plan: Plan, publication: Publication, entry: ListEntry, holding: Holding | None
 ) -> None:
     profile = profile_of(entry)
-    observed = publication.observed_at
+    effective = publication.effective_at
     if holding is None:
         cited = Citation(publication.source, f"listed in {publication.file}")
         plan.commands.append(
@@ -84,7 +89,7 @@ def _compare(
                 kind=kind_of(entry),
                 profile=profile,
                 references=(reference_of(entry, publication.authority),),
-                effective_at=observed,
+                effective_at=effective,
                 citation=cited,
                 key=entry.reference,
             )
@@ -98,7 +103,7 @@ def _compare(
             AmendProfile(
                 holding.subject_id,
                 profile,
-                effective_at=observed,
+                effective_at=_profile_from(publication, holding),
                 citation=Citation(publication.source, f"details changed in {publication.file}"),
             )
         )
@@ -111,7 +116,7 @@ def _compare(
         plan.commands.append(
             AmendMeasure(
                 holding.open_measure.id,
-                effective_at=observed,
+                effective_at=_terms_from(publication, holding.open_measure),
                 programs=entry.programs,
                 citation=Citation(publication.source, f"programs changed in {publication.file}"),
             )
@@ -123,6 +128,24 @@ def _compare(
         plan.unchanged += 1
 
 
+def _profile_from(publication: Publication, holding: Holding) -> datetime:
+    """When a changed profile takes effect: at the publication's effective time, but, for
+    an announced change, never before the profile it replaces (which would then hold
+    again from its own later start)."""
+    if publication.announced_on is None or holding.profile_since is None:
+        return publication.effective_at
+    return max(publication.effective_at, holding.profile_since)
+
+
+def _terms_from(publication: Publication, measure: MeasureState) -> datetime:
+    """When a measure's changed terms take effect: likewise, for an announced change, never
+    before the terms they replace."""
+    if publication.announced_on is None:
+        return publication.effective_at
+    latest = max(change.effective_at for change in measure.terms_history)
+    return max(publication.effective_at, latest)
+
+
 def _designation(
     publication: Publication,
     entry: ListEntry,
@@ -130,7 +153,7 @@ def _designation(
     holding: Holding | None,
     cited: Citation,
 ) -> ImposeMeasure:
-    starts = publication.observed_at
+    starts = publication.effective_at
     if publication.dates_listings and entry.listed_on:
         listed = date.fromisoformat(entry.listed_on)
         starts = datetime(listed.year, listed.month, listed.day, tzinfo=UTC)

@@ -32,6 +32,8 @@ class Holding:
     open_measure: MeasureState | None
     last_end: datetime | None
     """When the authority's latest designation of the subject ended, if it did."""
+    profile_since: datetime | None = None
+    """When the latest profile took effect."""
 
     @property
     def programs(self) -> tuple[str, ...] | None:
@@ -89,6 +91,7 @@ class Mirror:
             profile=latest_profile.value,
             open_measure=max(open_ones, key=lambda m: m.number) if open_ones else None,
             last_end=max(ends) if ends else None,
+            profile_since=latest_profile.effective_at,
         )
         for reference in state.references:
             if str(reference.authority) == self.authority:

@@ -15,8 +15,8 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -56,15 +56,41 @@ class Publication:
     candidates: Callable[[], Iterator[Candidate]]
     dates_listings: bool = False
     """Whether the list states when each entry was listed (the UN's LISTED_ON)."""
+    announced_on: date | None = None
+    """The day the publisher announced the changes this copy shows, where known: they take
+    effect from its start (midnight UTC) rather than from when the copy was observed."""
 
     @property
     def source(self) -> Source:
         return Source(
             authority=self.authority,
             reference=f"{self.authority} list publication {self.file}",
+            published_on=self.announced_on,
             observed_at=self.observed_at,
             sha256=self.sha256,
         )
+
+    @property
+    def effective_at(self) -> datetime:
+        """When the changes this copy shows take effect: the announcement's day, or the
+        moment the copy was observed."""
+        if self.announced_on is None:
+            return self.observed_at
+        day = self.announced_on
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+    def announced(self, day: date | None) -> Publication:
+        """This copy with the day its changes were announced; refused if that day comes
+        after the copy itself: a list cannot show a change before it was announced."""
+        if day is None:
+            return self
+        if day > self.observed_at.date():
+            raise InvalidValue(
+                f"{self.file}: announced on {day.isoformat()}, after the copy itself was "
+                f"observed ({self.observed_at.isoformat()}); a copy cannot show a change "
+                "announced later"
+            )
+        return replace(self, announced_on=day)
 
 
 def sha256_of(*paths: Path) -> str:

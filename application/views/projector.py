@@ -31,8 +31,10 @@ from eventsourcing.persistence import IntegrityError, Notification
 
 from application.ledger import Ledger, event_type
 from application.outages import is_unavailable
+from application.views.links import LinkProjection, LinkRow
 from application.views.rows import MeasureRow, ProfileRow, Touched, rows_after, stamp
 from application.views.store import Cursor, ViewStore
+from domain.link import Link
 from domain.subject import Subject
 from domain.text import REPLACEMENT, UNACCEPTABLE
 
@@ -265,6 +267,7 @@ class Projector:
         self.cache_size = 50_000
         self.failure: ProjectionFailure | None = None
         """The last batch's failure, until a batch succeeds again."""
+        self.links = LinkProjection(ledger.repository)
 
     def catch_up(self, until: int | None = None) -> int:
         """Project every event recorded so far (or up to ``until``); return the views'
@@ -328,15 +331,22 @@ class Projector:
         changes = [
             self._advance(event) if isinstance(event, Subject.Event) else None for event in events
         ]
+        links: list[list[LinkRow] | None] = [
+            self.links.advance(event) if isinstance(event, Link.Event) else None for event in events
+        ]
         with self.views.transaction(commit=True) as cursor:
             if not self.views.try_lock(cursor):
                 return False
             batch = _Batch(cursor)
             known_from = self._last_known_from(cursor)
-            for notification, event, change in zip(notifications, events, changes, strict=True):
+            for notification, event, change, link_rows in zip(
+                notifications, events, changes, links, strict=True
+            ):
                 known_from = self._log(batch, notification, event, known_from)
                 if change is not None:
                     batch.refresh(*change, notification.id)
+                if link_rows is not None:
+                    self.links.refresh(cursor, link_rows, str(event.originator_id), notification.id)
             batch.flush()
             self.views.record_tracking(cursor, notifications[-1].id)
         return True

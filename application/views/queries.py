@@ -342,6 +342,7 @@ DUMP_ORDER = {
     "measure_segments": "measure_id, eff_from, rec_from",
     "profile_segments": "subject_id, eff_from, rec_from",
     "name_segments": "subject_id, eff_from, rec_from, ordinal",
+    "link_segments": "link_id, eff_from, rec_from",
 }
 
 

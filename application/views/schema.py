@@ -71,6 +71,24 @@ CREATE TABLE IF NOT EXISTS name_segments (
     PRIMARY KEY (subject_id, eff_from, rec_from, ordinal)
 )"""
 
+LINK_SEGMENTS = """
+CREATE TABLE IF NOT EXISTS link_segments (
+    link_id TEXT NOT NULL,
+    eff_from TEXT NOT NULL,
+    rec_from BIGINT NOT NULL,
+    eff_to TEXT,
+    rec_to BIGINT,
+    subject_a TEXT NOT NULL,
+    subject_b TEXT NOT NULL,
+    status TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    document TEXT NOT NULL,
+    PRIMARY KEY (link_id, eff_from, rec_from)
+)"""
+"""The decisions about pairs of subjects (``domain.link``), one row per period of effective
+time a decision holds over (``status``: linked, unlinked or rejected), with the same two
+periods as every other view row; ``subject_a`` is the smaller id of the pair."""
+
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS ledger_log_known_from ON ledger_log (known_from)",
     "CREATE INDEX IF NOT EXISTS ledger_log_aggregate ON ledger_log (aggregate_id, version)",
@@ -94,9 +112,18 @@ INDEXES = [
     # (application/screening/source.py).
     "CREATE INDEX IF NOT EXISTS profile_segments_rec_from ON profile_segments (rec_from)",
     "CREATE INDEX IF NOT EXISTS profile_segments_rec_to ON profile_segments (rec_to)",
+    # A cluster is walked from subject to subject through its links; a delta looks at the
+    # link rows recorded, closed, starting or ending between its two points.
+    "CREATE INDEX IF NOT EXISTS link_segments_a ON link_segments (subject_a, rec_from)",
+    "CREATE INDEX IF NOT EXISTS link_segments_b ON link_segments (subject_b, rec_from)",
+    "CREATE INDEX IF NOT EXISTS link_segments_open ON link_segments (link_id) WHERE rec_to IS NULL",
+    "CREATE INDEX IF NOT EXISTS link_segments_rec_from ON link_segments (rec_from)",
+    "CREATE INDEX IF NOT EXISTS link_segments_rec_to ON link_segments (rec_to)",
+    "CREATE INDEX IF NOT EXISTS link_segments_eff_from ON link_segments (eff_from)",
+    "CREATE INDEX IF NOT EXISTS link_segments_eff_to ON link_segments (eff_to)",
 ]
 
-TABLES = [LOG, MEASURE_SEGMENTS, PROFILE_SEGMENTS, NAME_SEGMENTS, *INDEXES]
+TABLES = [LOG, MEASURE_SEGMENTS, PROFILE_SEGMENTS, NAME_SEGMENTS, LINK_SEGMENTS, *INDEXES]
 
 # Name search ----------------------------------------------------------------------------
 # A search by part of a name must not read every name: each store keeps an index of the
@@ -213,4 +240,10 @@ $name_search$"""
 
 Run with the search path set to the ledger's schema (where name_segments is), under the
 database's creation lock."""
-VIEW_TABLES = ["ledger_log", "measure_segments", "profile_segments", "name_segments"]
+VIEW_TABLES = [
+    "ledger_log",
+    "measure_segments",
+    "profile_segments",
+    "name_segments",
+    "link_segments",
+]

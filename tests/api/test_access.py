@@ -36,6 +36,10 @@ PATH_VALUES = {
     "key_id": "0123456789abcdef",
     "screening_id": "scr_" + "0" * 26,
     "dataset": "default",
+    "form": "designate",
+    "subscription_id": str(uuid.uuid4()),
+    "link_id": str(uuid.uuid4()),
+    "cluster_id": f"cl_{uuid.uuid4()}",
 }
 
 
@@ -53,6 +57,8 @@ def expected_policy(method: str, path: str) -> str:
         return "public"
     if path.startswith("/v1/keys"):
         return "admin"
+    if path.startswith("/ui"):
+        return ui_policy(path)
     if path == "/v1/ledger/verification":
         return "audit"  # A check that reads the whole log, asked for with a body.
     if method == "GET":
@@ -60,6 +66,17 @@ def expected_policy(method: str, path: str) -> str:
     if path in SCREENINGS:
         return "read"  # Questions put to the ledger, asked with a body.
     return "write"
+
+
+UI_FORMS = ("/ui/subjects/{subject_id}/{form}", "/ui/measures/", "/ui/events/")
+
+
+def ui_policy(path: str) -> str:
+    """The web pages: signing in is open to anyone, the operator's forms (shown and
+    posted) need a session of a role that writes, every other page a session of any role."""
+    if path == "/ui/sign-in":
+        return "public"
+    return "ui-operate" if path.startswith(UI_FORMS) else "ui"
 
 
 def routes_and_methods(app: FastAPI) -> list[tuple[RouteContext, str]]:
@@ -108,11 +125,13 @@ def call(client: TestClient, route: RouteContext, method: str, token: str | None
     path = str(route.path_format).format(**PATH_VALUES)
     headers = {} if token is None else bearer(token)
     body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
-    response = client.request(method, path, headers=headers, json=body)
-    if response.status_code == 401:
-        assert response.headers["www-authenticate"].startswith("Bearer realm=")
-        assert response.headers["content-type"] == "application/problem+json"
-    return response.status_code
+    # Streamed, and closed once the status and headers are read: the change stream's answer
+    # (GET /v1/changes/stream) never ends by itself.
+    with client.stream(method, path, headers=headers, json=body) as response:
+        if response.status_code == 401:
+            assert response.headers["www-authenticate"].startswith("Bearer realm=")
+            assert response.headers["content-type"] == "application/problem+json"
+        return response.status_code
 
 
 def test_every_route_declares_the_policy_its_kind_of_route_needs(services: Services) -> None:
@@ -129,6 +148,8 @@ def test_every_route_declares_the_policy_its_kind_of_route_needs(services: Servi
         if method == "POST"
         and not isinstance(route.original_route, IdempotentRoute)
         and route.path_format not in QUERIES_WITH_A_BODY
+        # The pages' forms carry a CSRF token; a browser sends no Idempotency-Key.
+        and not str(route.path_format).startswith("/ui")
     ]
     assert unprotected_posts == [], "every POST that records takes an Idempotency-Key"
 
@@ -147,6 +168,10 @@ def test_every_route_and_method_answers_every_caller_as_its_policy_says(
             assert policy is not None, f"{method} {route.path_format} declares no policy"
             for identity in IDENTITIES:
                 expected = expected_answer(policy.name, identity, policy.admits, public_reads)
+                if policy.name.startswith("ui"):
+                    # A page ignores bearer keys: without a session a page redirects to
+                    # the sign-in page and a form is refused.
+                    expected = "let through" if method == "GET" else "403"
                 status = call(client, route, method, tokens[identity])
                 answered = {401: "401", 403: "403"}.get(status, "let through")
                 if answered != expected:
@@ -164,7 +189,8 @@ def test_the_api_description_is_public_and_nothing_else_is_outside_the_policies(
         if not isinstance(c.original_route, APIRoute)
     ]
     # The viewers' scripts and styles are served by the app itself, public like the pages.
-    assert set(others) <= PUBLIC_DOCUMENTS | {f"{DOCS_ASSETS}/{{path}}"}
+    # So are the pages' style sheet and script.
+    assert set(others) <= PUBLIC_DOCUMENTS | {f"{DOCS_ASSETS}/{{path}}", "/ui/static/{path}"}
     with TestClient(app) as client:
         for path in ("/openapi.json", "/docs", "/redoc", f"{DOCS_ASSETS}/swagger-ui.css"):
             assert client.get(path).status_code == 200

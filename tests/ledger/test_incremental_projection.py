@@ -48,6 +48,7 @@ def reference_views(services: Services) -> Tables:
         "measure_segments": {},
         "profile_segments": {},
         "name_segments": {},
+        "link_segments": {},  # no links in these ledgers: tests/ledger/test_links.py has them
     }
     open_measures: dict[str, dict[str, tuple[Any, ...]]] = {}
     open_profiles: dict[str, dict[str, tuple[Any, ...]]] = {}
