@@ -14,7 +14,6 @@ from api.cli_options import console, settings_for
 from api.json_answers import encode
 from api.schemas.common import parse_moment
 from application.bootstrap import Services, bootstrap
-from application.exports.ftm import ftm_export
 from application.reading import ReadPoint
 from domain.errors import LedgerError
 
@@ -71,6 +70,10 @@ def _write(
     services: Services, file: Path, as_of: datetime | None, known_at: str | None
 ) -> tuple[ReadPoint, int]:
     services.projector.catch_up()
+    # Imported here: followthemoney takes over a second to load, and every other command
+    # would pay for it.
+    from application.exports.ftm import ftm_export
+
     export = ftm_export(services)
     point = services.reader.point(as_of, known_at)
     written = 0

@@ -10,6 +10,7 @@ since every line of the body is an entity and nothing else.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -20,8 +21,10 @@ from api.deps import ServicesDep
 from api.errors import PROBLEM_RESPONSES
 from api.json_answers import encode
 from api.reading import AsOf, KnownAt
-from application.exports.ftm import Entity, ftm_export
 from application.reading import ReadPoint
+
+if TYPE_CHECKING:  # followthemoney takes over a second to import: only an export loads it
+    from application.exports.ftm import Entity
 
 router = APIRouter(tags=["exports"], dependencies=[READ])
 
@@ -47,6 +50,8 @@ POINT_HEADERS = ("As-Of", "Known-At", "Position")
 async def export_ftm(
     services: ServicesDep, as_of: AsOf = None, known_at: KnownAt = None
 ) -> StreamingResponse:
+    from application.exports.ftm import ftm_export
+
     export = ftm_export(services)
     point = await blocking(services.reader.point, as_of, known_at)
     pages = export.pages(point)
