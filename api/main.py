@@ -30,21 +30,21 @@ from api.metrics import install_metrics
 from api.openapi import serve_docs_offline
 from api.routers import (
     audit,
+    exports,
     health,
     keys,
+    link_suggestions,
+    links,
     lists,
     match,
     measures,
     proofs,
     screening,
+    stream,
     subjects,
+    subscriptions,
     writes,
 )
-from api.routers.exports import router as exports_router
-from api.routers.link_suggestions import router as link_suggestions_router
-from api.routers.links import router as links_router
-from api.routers.stream import router as stream_router
-from api.routers.subscriptions import router as subscriptions_router
 from api.safeguards import install_safeguards
 from api.schemas.common import Problem
 from api.ui import install_ui
@@ -95,14 +95,25 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     chosen = settings or (services.settings if services else None)
     install_safeguards(app, chosen)
     metrics = install_metrics(app, chosen or Settings())
-    routers = (health, lists, subjects, measures, writes, audit, proofs, screening, match, keys)
+    routers = (
+        health,
+        lists,
+        subjects,
+        measures,
+        writes,
+        audit,
+        stream,
+        proofs,
+        screening,
+        match,
+        links,
+        link_suggestions,
+        exports,
+        subscriptions,
+        keys,
+    )
     for router in (module.router for module in routers):
         app.include_router(router)
-    app.include_router(exports_router)
-    app.include_router(links_router)
-    app.include_router(link_suggestions_router)
-    app.include_router(stream_router)
-    app.include_router(subscriptions_router)
     install_ui(app)
     _declare_problem_schema(app)
     _wrap_outermost(app, lambda inner: RequestLog(inner, metrics))
