@@ -78,14 +78,22 @@ class Sessions:
                     self.tables.create(DDL)
                     self._created = True
 
-    def open(self, token: str) -> tuple[str, Session]:
+    def open(self, token: str, replacing: str | None = None) -> tuple[str, Session]:
         """A new session for the key whose token was given (``KeyRefused`` if it does not
-        authenticate): the session id for the cookie, and the session."""
+        authenticate, and then nothing changes): the session id for the cookie, and the
+        session. The session the browser held until now (``replacing``), whoever's it was,
+        is closed in the same transaction: signing in never leaves an old session behind,
+        nor keeps an id the browser brought (always a new random one)."""
         key = self.keys.authenticate(token)
         self._ensure_table()
         session_id = secrets.token_urlsafe(32)
         now = self.clock()
         with self.tables.transaction(commit=True) as sql:
+            if replacing:
+                sql.execute(
+                    "DELETE FROM {ledger_ui_sessions} WHERE session_sha256 = ?",
+                    (_sha256(replacing),),
+                )
             sql.execute(
                 "INSERT INTO {ledger_ui_sessions} (session_sha256, key_id, created_at, "
                 "expires_at) VALUES (?, ?, ?, ?)",

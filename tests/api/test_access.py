@@ -72,10 +72,11 @@ UI_FORMS = ("/ui/subjects/{subject_id}/{form}", "/ui/measures/", "/ui/events/")
 
 
 def ui_policy(path: str) -> str:
-    """The web pages: signing in is open to anyone, the operator's forms (shown and
-    posted) need a session of a role that writes, every other page a session of any role."""
+    """The web pages: signing in is open to anyone (but its form needs the pre-session's
+    CSRF token), the operator's forms (shown and posted) need a session of a role that
+    writes, every other page a session of any role."""
     if path == "/ui/sign-in":
-        return "public"
+        return "ui-sign-in"
     return "ui-operate" if path.startswith(UI_FORMS) else "ui"
 
 

@@ -74,6 +74,16 @@ def ledger(tmp_path: Path) -> Iterator[tuple[str, str]]:
         yield base, token
 
 
+def cross_site_sign_in(base: str, key: str, form_token: str) -> str:
+    """Another site's page with a sign-in form for the ledger, filled in with a key."""
+    return (
+        f'<form method="post" action="{base}/ui/sign-in">'
+        f'<input type="hidden" name="key" value="{key}">'
+        f'<input type="hidden" name="csrf_token" value="{form_token}">'
+        '<button type="submit">Win a prize</button></form>'
+    )
+
+
 def test_an_auditor_walks_through_the_pages(
     chromium: str, artifacts: Path, ledger: tuple[str, str]
 ) -> None:
@@ -95,6 +105,26 @@ def test_an_auditor_walks_through_the_pages(
             # Signing in: any page sends to the sign-in page and back.
             page.goto(f"{base}/ui/search")
             expect(page).to_have_url(re.compile(r"/ui/sign-in"))
+
+            # A page on another site posting the sign-in form signs nobody in, even with
+            # this browser's own form token: the browser leaves the sign-in cookie behind.
+            shown_token = page.locator("input[name=csrf_token]").get_attribute("value")
+            page.route(
+                "http://elsewhere.test/**",
+                lambda route: route.fulfill(
+                    content_type="text/html",
+                    body=cross_site_sign_in(base, token, shown_token or ""),
+                ),
+            )
+            page.goto("http://elsewhere.test/")
+            with page.expect_response(f"{base}/ui/sign-in") as posted:
+                page.click("button[type=submit]")
+            assert posted.value.status == 403
+            expect(page.locator(".field-error")).to_contain_text("not sent from this site")
+            shot(page, "00-sign-in-from-another-site-refused")
+            page.goto(f"{base}/ui/search")
+            expect(page).to_have_url(re.compile(r"/ui/sign-in"))
+
             page.fill("#key", token)
             shot(page, "01-sign-in")
             page.click("button[type=submit]")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlparse
 from uuid import UUID
 
@@ -30,6 +30,35 @@ from tests.ui.conftest import (
 BAND = re.compile(r'<g class="band[^"]*" data-measure="([^"]+)"')
 
 
+def check_the_pages(client: TestClient) -> None:
+    """Search, a subject's page, the list on two days and the difference between them, as
+    a signed-in admin sees them on the founding example."""
+    found = client.get("/ui/search", params={"q": "soyin"})
+    assert found.status_code == 200
+    assert re.search(r'id="hits".*SOIN, Dmitriy Yurevich', found.text, re.S)
+    subject = client.get(f"/ui/subjects/{SOIN}")
+    assert subject.status_code == 200
+    assert BAND.findall(subject.text) == [f"{SOIN}.1"]
+    listed = client.get("/ui/list", params={"as_of": "2021-12-11"})
+    assert 'id="count">29 measure(s) in force' in listed.text
+    empty = client.get("/ui/list", params={"as_of": "2021-12-09"})
+    assert 'id="count">0 measure(s) in force' in empty.text
+    changes = client.get(
+        "/ui/changes",
+        params={
+            "since": "2021-12-09",
+            "until": "2021-12-11",
+            "authority": "US-OFAC",
+            "kind": "designation",
+        },
+    )
+    assert '<span class="added">25 added</span>' in changes.text
+
+
+def test_the_pages_answer(signed_in: Callable[[str], TestClient]) -> None:
+    check_the_pages(signed_in("admin"))
+
+
 @pytest.fixture
 def stored_services(database_url: str, clock: FakeClock) -> Iterator[Services]:
     built = bootstrap(Settings(database_url=database_url), clock=clock)
@@ -40,29 +69,14 @@ def stored_services(database_url: str, clock: FakeClock) -> Iterator[Services]:
         built.close()
 
 
-def test_the_pages_answer_on_every_store(stored_services: Services) -> None:
+@pytest.mark.slow
+@pytest.mark.parametrize("store_kind", ["sqlite", "postgres"])
+def test_the_pages_answer_on_the_file_stores(stored_services: Services) -> None:
+    """The same pages on the stores that keep their data, in an app that runs its lifespan
+    as ``ledger serve`` does (the other tests here share one app on memory)."""
     with TestClient(create_app(services=stored_services)) as client:
         sign_in(client, stored_services, "admin")
-        found = client.get("/ui/search", params={"q": "soyin"})
-        assert found.status_code == 200
-        assert re.search(r'id="hits".*SOIN, Dmitriy Yurevich', found.text, re.S)
-        subject = client.get(f"/ui/subjects/{SOIN}")
-        assert subject.status_code == 200
-        assert BAND.findall(subject.text) == [f"{SOIN}.1"]
-        listed = client.get("/ui/list", params={"as_of": "2021-12-11"})
-        assert 'id="count">29 measure(s) in force' in listed.text
-        empty = client.get("/ui/list", params={"as_of": "2021-12-09"})
-        assert 'id="count">0 measure(s) in force' in empty.text
-        changes = client.get(
-            "/ui/changes",
-            params={
-                "since": "2021-12-09",
-                "until": "2021-12-11",
-                "authority": "US-OFAC",
-                "kind": "designation",
-            },
-        )
-        assert '<span class="added">25 added</span>' in changes.text
+        check_the_pages(client)
 
 
 def test_every_page_url_carries_its_read_point(browser: Browser, ui_services: Services) -> None:
@@ -87,10 +101,9 @@ def test_every_page_url_carries_its_read_point(browser: Browser, ui_services: Se
 
 
 def test_the_list_and_the_difference_download_as_csv_and_json(
-    browser: Browser, ui_services: Services
+    signed_in: Callable[[str], TestClient],
 ) -> None:
-    client = browser()
-    sign_in(client, ui_services, "reader")
+    client = signed_in("reader")
     rows = list(csv.DictReader(io.StringIO(client.get("/ui/list.csv?as_of=2021-12-11").text)))
     assert len(rows) == 29
     assert any(
@@ -207,9 +220,8 @@ def test_a_voided_measure_stops_at_its_voiding_and_a_stale_form_is_refused(
     assert log_of(ui_services) == before
 
 
-def test_a_page_for_nothing_says_so(browser: Browser, ui_services: Services) -> None:
-    client = browser()
-    sign_in(client, ui_services, "reader")
+def test_a_page_for_nothing_says_so(signed_in: Callable[[str], TestClient]) -> None:
+    client = signed_in("reader")
     assert client.get("/ui/subjects/not-a-subject").status_code == 404
     missing = client.get("/ui/subjects/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404 and "no subject" in missing.text
