@@ -60,6 +60,14 @@ def screen(
         float, typer.Option(min=0, max=1, help="The lowest score a hit may have")
     ] = THRESHOLD,
     limit: Annotated[int, typer.Option(min=1, max=100, help="Hits per row, at most")] = 5,
+    cluster: Annotated[
+        bool,
+        typer.Option(
+            "--cluster",
+            help="One hit per cluster of linked subjects, listing every member with its "
+            "authority and measures in force",
+        ),
+    ] = False,
     output: Annotated[
         Path | None,
         typer.Option(dir_okay=False, help="The JSON Lines file to write. Default: stdout"),
@@ -75,7 +83,12 @@ def screen(
         queries = batch_queries(text, media_type)
         services.projector.catch_up()
         request = ScreeningRequest(
-            queries=(), as_of=moment, known_at=known_at, threshold=threshold, limit=limit
+            queries=(),
+            as_of=moment,
+            known_at=known_at,
+            threshold=threshold,
+            limit=limit,
+            cluster=cluster,
         )
         batch = services.screening.screen_rows(queries, request, CLI_ACTOR.id)
         with _opened(output) as out, progress_bar("Screening", len(queries)) as advance:

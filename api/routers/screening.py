@@ -42,6 +42,7 @@ from api.schemas.screening import (
     ScreeningOut,
     batch_queries,
 )
+from api.schemas.screening_clusters import CLUSTER_OPTION
 from application.screening.scoring import THRESHOLD
 from application.screening.service import Batch, Filters, ScreeningRequest
 from domain.errors import InvalidValue
@@ -150,14 +151,16 @@ async def screen(
     authority: Annotated[list[Authority] | None, Query(description=BATCH_OPTION)] = None,
     program: Annotated[list[str] | None, Query(max_length=500, description=BATCH_OPTION)] = None,
     country: Annotated[list[str] | None, Query(max_length=500, description=BATCH_OPTION)] = None,
+    cluster: Annotated[bool | None, Query(description=f"{CLUSTER_OPTION}. {BATCH_OPTION}")] = None,
 ) -> Response:
     requested_by = None if principal.key is None else principal.key.id
     media_type = BATCH_TYPES.get(_media_type(request))
-    batch_options = (as_of, known_at, threshold, limit, kind, authority, program, country)
+    batch_options = (as_of, known_at, threshold, limit, kind, authority, program, country, cluster)
     if media_type is None:
         if any(option is not None for option in batch_options):
             raise InvalidValue(
-                "with a JSON body, give as_of, known_at, threshold, limit and filters in the body"
+                "with a JSON body, give as_of, known_at, threshold, limit, filters and cluster "
+                "in the body"
             )
         asked = _screening_in(_json_document(request))
         answer = await blocking(services.screening.screen, _request_of(asked), requested_by)
@@ -175,6 +178,7 @@ async def screen(
             programs=tuple(program or ()),
             countries=tuple(country or ()),
         ),
+        cluster=bool(cluster),
     )
     batch = await blocking(services.screening.screen_rows, queries, screening, requested_by)
     return StreamingResponse(
@@ -233,6 +237,7 @@ def _request_of(asked: ScreeningIn) -> ScreeningRequest:
             programs=tuple(asked.filters.programs),
             countries=tuple(asked.filters.countries),
         ),
+        cluster=asked.cluster,
     )
 
 

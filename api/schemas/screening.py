@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.schemas.common import Moment, Strict
 from api.schemas.proofs import CheckpointOut
+from api.schemas.screening_clusters import CLUSTER_OPTION, ClusterHitFields
 from application.screening.model import Query
 from application.screening.scoring import THRESHOLD
 from domain.errors import InvalidValue
@@ -105,6 +106,7 @@ class ScreeningIn(Strict):
     threshold: Threshold = THRESHOLD
     limit: HitLimit = 5
     filters: FiltersIn = Field(default_factory=FiltersIn)
+    cluster: bool = Field(default=False, description=CLUSTER_OPTION)
 
     def to_queries(self) -> tuple[Query, ...]:
         """The queries screened; refused unless exactly one of names and queries is given."""
@@ -133,7 +135,7 @@ class MeasureInForceOut(BaseModel):
     programs: list[str]
 
 
-class HitOut(BaseModel):
+class HitOut(ClusterHitFields):
     subject_id: str
     kind: str
     primary_name: str | None
@@ -174,6 +176,7 @@ class BatchHeaderOut(BaseModel):
     threshold: float
     limit: int
     filters: FiltersOut
+    cluster: bool = Field(default=False, description=CLUSTER_OPTION)
 
 
 class ScreeningOut(BatchHeaderOut):
@@ -184,6 +187,7 @@ class ScreeningRequestOut(BaseModel):
     threshold: float
     limit: int
     filters: FiltersOut
+    cluster: bool = False
     queries: list[QueryOut]
     read_point: ReadPointOut
 

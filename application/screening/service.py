@@ -6,18 +6,22 @@ held at that point, keeps the subjects with at least one measure in force there 
 the filters), and answers with each hit's score and the features behind it. It is stored as
 a receipt with the read point and the log's signed checkpoint at that position; redoing it
 at the same point gives the same answer, whatever was recorded since.
+
+Every hit names its subject's cluster of linked subjects at the read point, and a screening
+asked per cluster (``cluster``) answers one hit per cluster (``application.screening.clusters``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from application.documents import iso
 from application.proofs.service import Proofs
 from application.reading import Reader, ReadPoint
+from application.screening.clusters import ClusterLookup, grouped, with_clusters
 from application.screening.model import Hit, ProfileRecord, Query
 from application.screening.receipts import Receipts, new_screening_id
 from application.screening.scoring import THRESHOLD
@@ -51,6 +55,8 @@ class ScreeningRequest:
     threshold: float = THRESHOLD
     limit: int = 5
     filters: Filters = field(default_factory=Filters)
+    cluster: bool = False
+    """One hit per cluster of linked subjects, rather than one per subject."""
 
     def describe(self) -> dict[str, Any]:
         """What was asked, as a receipt keeps it (the read point apart)."""
@@ -58,6 +64,7 @@ class ScreeningRequest:
             "threshold": self.threshold,
             "limit": self.limit,
             "filters": asdict(self.filters),
+            "cluster": self.cluster,
             "queries": [query_document(query) for query in self.queries],
         }
 
@@ -116,23 +123,17 @@ class Screening:
         """Screen rows as they come (a file of up to 100,000), answering each in turn."""
         point = self.reader.point(request.as_of, request.known_at)
         header = self._header(request, point)
+        clusters = self._clusters(point)
 
         def answered() -> Iterator[dict[str, Any]]:
             kept: list[dict[str, Any]] = []
             queries: list[Query] = []
             for query in rows:
-                result = self._result(query, request, point)
+                result = self._result(query, request, point, clusters)
                 kept.append(result)
                 queries.append(query)
                 yield result
-            asked = ScreeningRequest(
-                tuple(queries),
-                request.as_of,
-                request.known_at,
-                request.threshold,
-                request.limit,
-                request.filters,
-            )
+            asked = replace(request, queries=tuple(queries))
             self.receipts.keep(
                 header["screening_id"],
                 header["created_at"],
@@ -152,9 +153,22 @@ class Screening:
             "threshold": request.threshold,
             "limit": request.limit,
             "filters": asdict(request.filters),
+            "cluster": request.cluster,
         }
 
-    def _result(self, query: Query, request: ScreeningRequest, point: ReadPoint) -> dict[str, Any]:
+    def _clusters(self, point: ReadPoint) -> ClusterLookup:
+        """The clusters at the point, looked up as hits ask, once per subject a screening."""
+        return ClusterLookup(self.reader.views, stamp(point.as_of), point.position)
+
+    def _result(
+        self,
+        query: Query,
+        request: ScreeningRequest,
+        point: ReadPoint,
+        clusters: ClusterLookup | None,
+    ) -> dict[str, Any]:
+        """The query's hits; each names its cluster unless ``clusters`` is None (a receipt
+        kept before hits named clusters is redone as it was answered)."""
         index = self.indexed.reflecting(point.position)
         effective = stamp(point.as_of)
         visible = _visibility(effective, point.position, request.filters)
@@ -165,6 +179,10 @@ class Screening:
             for hit in found
             if _kept(in_force.get(hit.subject_id, []), request.filters)
         ]
+        if clusters is not None and request.cluster:
+            hits = grouped(with_clusters(hits, clusters), clusters)
+        elif clusters is not None:
+            hits = with_clusters(hits[: request.limit], clusters)
         return {"query": query_document(query), "hits": hits[: request.limit]}
 
     def _measures(
@@ -206,8 +224,11 @@ class Screening:
             threshold=request["threshold"],
             limit=request["limit"],
             filters=Filters(**{key: tuple(value) for key, value in request["filters"].items()}),
+            cluster=request.get("cluster", False),
         )
-        results = [self._result(query, asked, point) for query in asked.queries]
+        # A receipt kept before screenings named clusters has no "cluster" in its request.
+        clusters = self._clusters(point) if "cluster" in request else None
+        results = [self._result(query, asked, point, clusters) for query in asked.queries]
         same = results == answer["results"] and point.describe() == answer["read_point"]
         return {
             "screening_id": screening_id,
