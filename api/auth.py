@@ -43,7 +43,7 @@ database. ``refresh_keys`` confirms the cache in the background, so that the tri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -199,10 +199,22 @@ async def refresh_keys(keys: Keys) -> None:
         return
     while True:
         try:
-            await blocking(keys.refresh)
+            await _finished_even_if_cancelled(blocking(keys.refresh))
         except Exception as error:  # the next round tries again; requests fall back meanwhile
             log.debug("keys' revision not read", error=f"{type(error).__name__}: {error}")
         await asyncio.sleep(interval)
+
+
+async def _finished_even_if_cancelled(work: Awaitable[None]) -> None:
+    """Await ``work``; when cancelled (the app is stopping), first let the read already
+    running in its thread finish: the app closes its connections next, and a connection
+    closed under a running SQLite statement crashes the process."""
+    running = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait([running])
+        raise
 
 
 def _unauthorized(detail: str, error: str | None) -> HTTPException:

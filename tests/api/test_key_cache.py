@@ -8,6 +8,8 @@ or as soon as its cache is older than that, whichever comes first.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.auth import refresh_keys
 from application.bootstrap import Services, bootstrap
 from application.keys import CLI, ApiKey, KeyCache, KeyRefused, Keys, Role, VerifiedKey
 from application.settings import Settings
@@ -149,3 +152,29 @@ KEY_ID = "0123456789abcdef"
 
 def verified() -> VerifiedKey:
     return VerifiedKey("0" * 64, ApiKey(KEY_ID, "x", Role.READER, datetime.now(UTC), CLI))
+
+
+def test_stopping_the_refresher_waits_for_the_read_in_flight() -> None:
+    """The app closes its connections right after it stops the refresher: a read still
+    running in its thread then would use a closed connection (SQLite crashes on it)."""
+    started, release = threading.Event(), threading.Event()
+    finished: list[bool] = []
+
+    class SlowKeys:
+        cache = KeyCache(max_age=0.2, clock=Clock())
+
+        def refresh(self) -> None:
+            started.set()
+            release.wait(5)
+            finished.append(True)
+
+    async def stop_while_reading() -> None:
+        task = asyncio.create_task(refresh_keys(SlowKeys()))  # type: ignore[arg-type]
+        await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+        task.cancel()
+        threading.Timer(0.2, release.set).start()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert finished == [True]
+
+    asyncio.run(stop_while_reading())
