@@ -28,11 +28,23 @@ REAL_LISTS = frozenset({"sdn_history", "ofac_set", "un_lists", "sdn_copies"})
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``slow`` what ``make test`` leaves to ``make test-slow`` (CI runs both): the
-    processes, the real lists, and the load and fault tests marked one by one."""
+    processes, the real lists, the load and fault tests marked one by one, and the
+    PostgreSQL runs of the heaviest property tests (``slow_on_postgres``), whose in-process
+    runs stay in ``make test``."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if SLOW_FOLDERS.intersection(item.path.parts) or REAL_LISTS & fixtures:
+        if (
+            SLOW_FOLDERS.intersection(item.path.parts)
+            or REAL_LISTS & fixtures
+            or (item.get_closest_marker("slow_on_postgres") and _on_postgres(item))
+        ):
             item.add_marker(pytest.mark.slow)
+
+
+def _on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    return "postgres" in params or item.get_closest_marker("postgres") is not None
 
 
 FILE_STORES = ["sqlite", "postgres"]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -86,6 +87,7 @@ def measures_in_force(client: TestClient, as_of: datetime, known_at: str) -> dic
         params = {"cursor": body["next_cursor"], "limit": 7}
 
 
+@pytest.mark.slow_on_postgres
 @settings(
     max_examples=examples(quick=6, deep=12),
     deadline=None,

@@ -71,6 +71,7 @@ def race(url: str, pinned: bool) -> tuple[Ledger, str, list[tuple[str, str | Non
     return ledger, str(subject_id), outcomes
 
 
+@pytest.mark.slow_on_postgres
 @pytest.mark.postgres
 @pytest.mark.parametrize("pinned", [False, True], ids=["retrying", "pinned-to-version"])
 def test_every_concurrent_write_is_stored_once_or_refused(

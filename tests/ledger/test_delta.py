@@ -8,6 +8,8 @@ import json
 import random
 from typing import Any
 
+import pytest
+
 from application.bootstrap import Services
 from application.changes import changes
 from application.views.queries import Side, ViewQueries, valid
@@ -61,6 +63,7 @@ def all_pages(queries: ViewQueries, first: Side, second: Side, limit: int) -> li
             return entries
 
 
+@pytest.mark.slow_on_postgres
 def test_a_delta_between_any_two_points_is_the_whole_lists_compared(
     services: Services,  # noqa: F811
     clock: FakeClock,

@@ -167,6 +167,7 @@ def _an_op(draw: random.Random) -> Op:
     )
 
 
+@pytest.mark.slow_on_postgres
 @pytest.mark.parametrize("batch_size", [1, 7, 500])
 def test_incremental_views_equal_the_full_derivation(
     services: Services, clock: FakeClock, batch_size: int
@@ -191,6 +192,7 @@ def test_incremental_views_equal_the_full_derivation(
     assert ViewQueries(services.views).dump() == (position, expected)
 
 
+@pytest.mark.slow_on_postgres
 def test_a_projector_with_a_tiny_memory_projects_the_same_rows(
     services: Services, clock: FakeClock
 ) -> None:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.proofs.entries import EntryError, entry_object, parse_state, prepare
+from tests.support.depth import examples
 
 KEYS = st.text(min_size=1, max_size=6)  # any character: non-BMP ones sort differently in UTF-16
 SCALARS = (
@@ -34,7 +35,7 @@ def stored(state: dict[str, Any]) -> bytes:
     return json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(quick=80, deep=300), deadline=None)
 @given(
     state=STATES, position=st.integers(min_value=1, max_value=2**40), version=st.integers(1, 10**6)
 )
