@@ -11,13 +11,11 @@ moment loses nothing: what it had not committed is delivered again, with the sam
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable
-from types import FrameType
 
 import typer
 from pydantic import ValidationError
 
-from api.cli_options import DatabaseOption, console, settings_for
+from api.cli_options import DatabaseOption, console, exit_on_signal, settings_for, stop_on_signal
 from api.logging import configure_logging
 from application.bootstrap import bootstrap
 from application.stores import store_for
@@ -44,24 +42,13 @@ def deliver(database: DatabaseOption = None) -> None:
         console.print(f"Refused: the LEDGER_WEBHOOK_* settings are invalid:\n{error}")
         raise typer.Exit(2) from None
     # Stopped while it starts, the worker has nothing to finish: it exits with status 0.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGTERM, exit_on_signal)
     services = bootstrap(settings)
     try:
         deliverer = Deliverer(Progress(services.tables), feed_of(services.ledger), chosen)
         console.print("Delivering webhooks; stop with Ctrl-C or SIGTERM.")
         for stop_signal in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(stop_signal, _stop_on_signal(deliverer.stop))
+            signal.signal(stop_signal, stop_on_signal(deliverer.stop))
         deliverer.run()
     finally:
         services.close()
-
-
-def _exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(0)
-
-
-def _stop_on_signal(stop: Callable[[], None]) -> Callable[[int, FrameType | None], None]:
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        stop()
-
-    return handler

@@ -10,9 +10,8 @@ from typing import Annotated
 
 import typer
 
-from api.cli_options import console, settings_for
+from api.cli_options import as_of_moment, console, settings_for
 from api.json_answers import encode
-from api.schemas.common import parse_moment
 from application.bootstrap import Services, bootstrap
 from application.reading import ReadPoint
 from domain.errors import LedgerError
@@ -49,7 +48,7 @@ KnownAtOption = Annotated[
 def export_ftm(file: Path, database: str | None, as_of: str | None, known_at: str | None) -> None:
     """Bring the views up to date, then write every entity at the read point asked; a
     refused read point is reported (exit 1), not shown as a traceback."""
-    moment = _moment(as_of)
+    moment = as_of_moment(as_of)
     services = bootstrap(settings_for(database, projections="external"))
     try:
         point, written = _write(services, file, moment, known_at)
@@ -82,13 +81,3 @@ def _write(
             out.writelines(encode(entity) + "\n" for entity in page)
             written += len(page)
     return point, written
-
-
-def _moment(as_of: str | None) -> datetime | None:
-    if as_of is None:
-        return None
-    try:
-        moment: datetime = parse_moment(as_of)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--as-of") from None
-    return moment

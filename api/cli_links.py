@@ -9,16 +9,14 @@ does with ``POST /v1/links`` and ``POST /v1/link-rejections``, recording the pai
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 import typer
 
-from api.cli_options import CLI_ACTOR, DatabaseOption, console
+from api.cli_options import CLI_ACTOR, DatabaseOption, as_of_moment, console
 from api.cli_proofs import services_of
 from api.json_answers import encode
-from api.schemas.common import parse_moment
 from application.bootstrap import Services
 from application.linking import accept as decisions
 from application.linking.evidence import THRESHOLD
@@ -124,18 +122,8 @@ def _suggester(
     services: Services, as_of: str | None, known_at: str | None
 ) -> tuple[Suggester, ReadPoint]:
     services.projector.catch_up()
-    point = services.reader.point(_moment(as_of), known_at)
+    point = services.reader.point(as_of_moment(as_of), known_at)
     return Suggester(services.reader, services.screening.indexed), point
-
-
-def _moment(as_of: str | None) -> datetime | None:
-    if as_of is None:
-        return None
-    try:
-        moment: datetime = parse_moment(as_of)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--as-of") from None
-    return moment
 
 
 def _show(found: list[Suggestion], as_json: bool) -> None:

@@ -6,11 +6,15 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Callable
+from datetime import datetime
+from types import FrameType
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from api.schemas.common import parse_moment
 from application.settings import Settings
 from domain.values import Actor
 
@@ -54,3 +58,28 @@ def settings_for(database: str | None, **overrides: object) -> Settings:
     if database:
         values["database_url"] = database
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def as_of_moment(as_of: str | None) -> datetime | None:
+    """The ``--as-of`` option read as a moment (a date or a timestamp), or ``None``."""
+    if as_of is None:
+        return None
+    try:
+        moment: datetime = parse_moment(as_of)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--as-of") from None
+    return moment
+
+
+def exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
+    """A signal handler for a worker still starting: nothing to finish, so just exit."""
+    raise SystemExit(0)
+
+
+def stop_on_signal(stop: Callable[[], None]) -> Callable[[int, FrameType | None], None]:
+    """A signal handler that asks a running worker to stop after the work in hand."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop()
+
+    return handler

@@ -12,16 +12,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
 
-from api.cli_options import CLI_ACTOR, DatabaseOption, console
+from api.cli_options import CLI_ACTOR, DatabaseOption, as_of_moment, console
 from api.cli_proofs import progress_bar, services_of
 from api.json_answers import encode
-from api.schemas.common import parse_moment
 from api.schemas.screening import batch_queries
 from application.screening.scoring import THRESHOLD
 from application.screening.service import ScreeningRequest
@@ -77,7 +75,7 @@ def screen(
     """Screen every row of a file against the subjects under measures at a point in both
     times; write the answer as JSON Lines, kept as a receipt."""
     media_type = _media_type(file)
-    moment = _moment(as_of)
+    moment = as_of_moment(as_of)
     text = file.read_text(encoding="utf-8-sig")
     with services_of(database) as services:
         queries = batch_queries(text, media_type)
@@ -111,16 +109,6 @@ def _media_type(file: Path) -> str:
             f"{file.name} is neither .csv nor .jsonl/.ndjson", param_hint="FILE"
         )
     return media_type
-
-
-def _moment(as_of: str | None) -> datetime | None:
-    if as_of is None:
-        return None
-    try:
-        moment: datetime = parse_moment(as_of)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--as-of") from None
-    return moment
 
 
 @contextmanager

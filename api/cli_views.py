@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Callable
-from types import FrameType
 from typing import Annotated
 
 import typer
 
-from api.cli_options import DatabaseOption, console, settings_for
+from api.cli_options import DatabaseOption, console, exit_on_signal, settings_for, stop_on_signal
 from api.logging import configure_logging
 from application.bootstrap import bootstrap
 from application.views.check import check_views
@@ -31,7 +29,7 @@ def project(
     settings = settings_for(database, projections="external", projection_batch_size=batch_size)
     configure_logging(settings.log_level, settings.log_format)
     # Stopped while it starts, the worker has nothing to finish: it exits with status 0.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGTERM, exit_on_signal)
     services = bootstrap(settings)
     try:
         if once:
@@ -39,22 +37,11 @@ def project(
             console.print(f"The views reflect the log up to position {position}.")
             return
         console.print("Projecting; stop with Ctrl-C or SIGTERM.")
-        signal.signal(signal.SIGTERM, _stop_on_signal(services.runner.stop))
+        signal.signal(signal.SIGTERM, stop_on_signal(services.runner.stop))
         with contextlib.suppress(KeyboardInterrupt):
             services.runner.run()
     finally:
         services.close()
-
-
-def _exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(0)
-
-
-def _stop_on_signal(stop: Callable[[], None]) -> Callable[[int, FrameType | None], None]:
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        stop()
-
-    return handler
 
 
 def rebuild(database: DatabaseOption = None) -> None:
