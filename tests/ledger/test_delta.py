@@ -13,7 +13,7 @@ import pytest
 from application.bootstrap import Services
 from application.changes import changes
 from application.views.queries import Side, ViewQueries, valid
-from tests.ledger.test_incremental_projection import a_varied_ledger, services  # noqa: F401
+from tests.ledger.test_incremental_projection import a_varied_ledger
 from tests.support.clock import FakeClock
 
 TABLES = {
@@ -65,7 +65,7 @@ def all_pages(queries: ViewQueries, first: Side, second: Side, limit: int) -> li
 
 @pytest.mark.slow_on_postgres
 def test_a_delta_between_any_two_points_is_the_whole_lists_compared(
-    services: Services,  # noqa: F811
+    services: Services,
     clock: FakeClock,
 ) -> None:
     a_varied_ledger(services, clock, seed=11)

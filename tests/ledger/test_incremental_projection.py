@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
 import pytest
 
-from application.bootstrap import Services, bootstrap
+from application.bootstrap import Services
 from application.commands import Citation, RegisterSubject
 from application.ledger import event_type
-from application.settings import Settings
 from application.views.projector import Projector, _storable
 from application.views.queries import DUMP_ORDER, ViewQueries
 from application.views.rows import measure_rows, profile_rows, stamp
@@ -28,15 +26,6 @@ from tests.support.operations import AUTHORITIES, KINDS, PROGRAMS, SOURCE, Op, c
 
 ACTOR = Actor("k1", "operator")
 Tables = dict[str, list[tuple[Any, ...]]]
-
-
-@pytest.fixture
-def services(database_url: str, clock: FakeClock) -> Iterator[Services]:
-    built = bootstrap(Settings(database_url=database_url, projections="external"), clock=clock)
-    try:
-        yield built
-    finally:
-        built.close()
 
 
 def reference_views(services: Services) -> Tables:

@@ -3,13 +3,12 @@ clusters that join and split at the right points, and views that a replay reprod
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
 
-from application.bootstrap import Services, bootstrap
+from application.bootstrap import Services
 from application.commands import (
     Citation,
     LinkSubjects,
@@ -21,7 +20,6 @@ from application.handlers import read_ahead
 from application.idempotency import receipt_from_json, receipt_to_json
 from application.ledger import WriteReceipt
 from application.linking.clusters import At, clusters_at, decided_pairs
-from application.settings import Settings
 from application.views.check import check_views
 from application.views.queries import ViewQueries
 from domain.errors import LinkRefused
@@ -33,15 +31,6 @@ from tests.support.ledgers import log_dump
 ACTOR = Actor("k1", "operator")
 WHY = Citation(reason="same passport")
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def services(database_url: str, clock: FakeClock) -> Iterator[Services]:
-    built = bootstrap(Settings(database_url=database_url, projections="external"), clock=clock)
-    try:
-        yield built
-    finally:
-        built.close()
 
 
 def people(services: Services, count: int) -> list[UUID]:

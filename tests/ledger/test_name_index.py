@@ -9,7 +9,6 @@ it filled when the tables are created.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,15 +32,6 @@ IDS = [
     "ffffffff-ffff-4fff-bfff-ffffffffffff",
     "5a5a5a5a-5a00-4000-8000-000000000001",
 ]
-
-
-@pytest.fixture
-def services(database_url: str, clock: FakeClock) -> Iterator[Services]:
-    built = bootstrap(Settings(database_url=database_url, projections="external"), clock=clock)
-    try:
-        yield built
-    finally:
-        built.close()
 
 
 def write(services: Services, subject_id: str, names: list[str], position: int) -> None:

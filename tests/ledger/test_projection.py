@@ -3,16 +3,12 @@ row that differs from a replay of the log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-import pytest
-
-from application.bootstrap import Services, bootstrap
+from application.bootstrap import Services
 from application.commands import AmendMeasure, AmendProfile, Citation, RescindMeasure, VoidEvent
 from application.demo.founding_example import demo_subject_id, load_founding_example
-from application.settings import Settings
 from application.views.check import check_views
 from application.views.projector import Projector
 from application.views.queries import ViewQueries
@@ -22,15 +18,6 @@ from tests.support.clock import FakeClock
 ACTOR = Actor("k1", "operator")
 CITED = Citation(source=Source(Authority.US_OFAC, "test"))
 SOIN = demo_subject_id("ofac-34021")
-
-
-@pytest.fixture
-def services(database_url: str, clock: FakeClock) -> Iterator[Services]:
-    built = bootstrap(Settings(database_url=database_url, projections="external"), clock=clock)
-    try:
-        yield built
-    finally:
-        built.close()
 
 
 def a_busy_history(services: Services, clock: FakeClock) -> None:
