@@ -33,6 +33,7 @@ from application.proofs import keeping
 from application.proofs.entries import EntryError
 from application.proofs.stored_log import SQLStoredLog
 from application.proofs.tree import MerkleTree
+from application.stores.sqlite_datastore import LedgerSQLiteFactory
 from application.tables import Tables
 from application.views.schema import (
     SQLITE_NAME_SEARCH,
@@ -225,6 +226,7 @@ class SQLiteStore:
     schemes: tuple[str, ...] = ("sqlite",)
     shared_by_processes: bool = False  # one writer at a time: processes wait on each other
     persistence_module: str = "eventsourcing.sqlite"
+    factory_topic: str = get_topic(LedgerSQLiteFactory)
 
     def persistence_env(
         self,
@@ -237,7 +239,7 @@ class SQLiteStore:
         if ":memory:" not in path and "mode=memory" not in path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
-            "PERSISTENCE_MODULE": self.persistence_module,
+            "PERSISTENCE_MODULE": self.factory_topic,
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
         }

@@ -1,0 +1,64 @@
+"""The SQLite datastore the ledger uses: every write transaction takes the write lock first.
+
+The library begins every transaction with a plain ``BEGIN``, which takes no lock until the
+first write. A transaction that reads before it writes (``CREATE TABLE IF NOT EXISTS`` then
+an insert, a check then an update) then holds a snapshot that another *process* may commit
+past; when it comes to write, SQLite refuses at once with "database is locked", without
+waiting the lock timeout, because waiting could not make the stale snapshot current. Two
+processes on one file (``ledger serve`` beside ``ledger deliver`` or ``ledger project``) hit
+that under load. ``BEGIN IMMEDIATE`` takes the write lock before the first read, waiting up to
+the lock timeout for it, so a write transaction never works on a stale snapshot. Threads of
+one process are already serialised by the library's pool, so this costs them nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from eventsourcing.persistence import Environment, EnvType
+from eventsourcing.sqlite import (
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteFactory,
+    SQLiteTransaction,
+)
+
+
+class _ImmediateTransaction(SQLiteTransaction):
+    """The library's transaction (its rollback, commit and error types), begun IMMEDIATE."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
+
+
+class WriteLockingDatastore(SQLiteDatastore):
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
+        if not commit:
+            with super().transaction(commit=False) as cursor:
+                yield cursor
+            return
+        with (
+            self.get_connection(commit=True) as connection,
+            _ImmediateTransaction(connection, commit=True) as cursor,
+            cursor,
+        ):
+            yield cursor
+
+
+class LedgerSQLiteFactory(SQLiteFactory):
+    """The library's SQLite factory, with the write-locking datastore in place of its own."""
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        plain = self.datastore
+        self.datastore = WriteLockingDatastore(
+            db_name=plain.pool.db_name,
+            lock_timeout=plain.pool.lock_timeout,
+            single_row_tracking=plain.single_row_tracking,
+            originator_id_type=plain.originator_id_type,
+        )
+        plain.close()
