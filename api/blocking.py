@@ -10,6 +10,12 @@ limiter, a cancel scope and a queue per thread; asyncio's own executor hand-off 
 times less of the event loop's time. So the ledger's requests use a pool of threads of their
 own, as many as anyio allows by default, and carry the request's context variables (the log
 fields bound to it) into the thread, as anyio does.
+
+One read is not handed off where the store allows: a subject's current document, one indexed
+lookup, on a SQLite file. There the read is answered from the process's own cache of the file
+in less time than the hand-off to a thread and back costs the event loop, with every thread
+then contending for the interpreter's lock; and in WAL mode a reader never waits for a writer,
+so the loop is never held up by one (``short_read``).
 """
 
 from __future__ import annotations
@@ -39,6 +45,17 @@ def _executor() -> ThreadPoolExecutor:
             if _pool is None:
                 _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ledger-blocking")
     return _pool
+
+
+async def short_read(
+    in_process: bool, call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """A read bounded by an indexed lookup: on the event loop where the store answers it in
+    process (``Store.reads_in_process``), else in a worker thread (``blocking``). Never for
+    a read that may wait (for the views to catch up) or scan."""
+    if in_process:
+        return call(*args, **kwargs)
+    return await blocking(call, *args, **kwargs)
 
 
 async def blocking(call: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:

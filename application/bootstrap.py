@@ -42,6 +42,8 @@ class Services:
     proofs: Proofs
     screening: Screening
     subscriptions: Subscriptions
+    reads_in_process: bool = False
+    """The store answers a short indexed read in process (``Store.reads_in_process``)."""
 
     @property
     def keeps_views(self) -> bool:
@@ -107,4 +109,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Servi
         proofs=proofs,
         screening=Screening(reader, proofs, Receipts(tables), now=ledger.clock),
         subscriptions=Subscriptions(tables, ledger.clock),
+        reads_in_process=store.reads_in_process,
     )

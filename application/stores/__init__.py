@@ -46,6 +46,9 @@ class Store(Protocol):
     """The URL schemes that name this store."""
     shared_by_processes: bool
     """Whether several processes can serve one ledger from it at once."""
+    reads_in_process: bool
+    """Whether a short indexed read runs in this process, from its own cache of the file,
+    in less time than handing it to a worker thread costs (``api.blocking.short_read``)."""
     persistence_module: str
     """The ``eventsourcing`` persistence module the store runs on."""
 

@@ -130,6 +130,8 @@ class MemoryStore:
     name: str = "memory"
     schemes: tuple[str, ...] = ("memory",)
     shared_by_processes: bool = False  # each process has a ledger of its own
+    # Its views' in-memory database lets readers wait for a writer: keep them off the loop.
+    reads_in_process: bool = False
     persistence_module: str = "eventsourcing.popo"
 
     def persistence_env(

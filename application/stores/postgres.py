@@ -275,6 +275,7 @@ class PostgresStore:
     name: str = "postgres"
     schemes: tuple[str, ...] = POSTGRES_SCHEMES
     shared_by_processes: bool = True
+    reads_in_process: bool = False  # every read is a round trip to the server
     persistence_module: str = "eventsourcing.postgres"
 
     def persistence_env(self, database_url: str, environ: Mapping[str, str]) -> dict[str, str]:

@@ -225,6 +225,7 @@ class SQLiteStore:
     name: str = "sqlite"
     schemes: tuple[str, ...] = ("sqlite",)
     shared_by_processes: bool = False  # one writer at a time: processes wait on each other
+    reads_in_process: bool = True  # WAL: a reader never waits for a writer
     persistence_module: str = "eventsourcing.sqlite"
     factory_topic: str = get_topic(LedgerSQLiteFactory)
 
