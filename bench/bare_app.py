@@ -1,10 +1,19 @@
-"""The floor the HTTP read benchmarks compare the ledger with: FastAPI and uvicorn doing nothing.
+"""The floors the HTTP read benchmarks compare the ledger with.
 
-Async endpoints that answer with dicts shaped like the ledger's own answers (a subject
-document of one designation; a page of 100 measures), built afresh for every request, served
-by uvicorn with the settings ``ledger serve`` uses (uvloop and httptools when installed, no
-uvicorn access log). No database, no key, no logging: what is left is the cost of the
-framework and the server, which the ledger cannot go below.
+The bare floor: async endpoints that answer with dicts shaped like the ledger's own answers
+(a subject document of one designation; a page of 100 measures), built afresh for every
+request, served by uvicorn with the settings ``ledger serve`` uses (uvloop and httptools when
+installed, no uvicorn access log). No database, no key, no logging: what is left is the cost
+of the framework and the server, which the ledger cannot go below.
+
+The work floor (``/floor/...``, when ``BARE_FLOOR_DB`` names a SQLite file): the least any
+read of a ledger on this stack must do, and nothing more. Check the bearer token against a
+digest held in memory; read stored JSON by an indexed key (a subject document, or a page of
+measure documents) where the ledger reads it on SQLite: the subject on the event loop, the
+page in a worker thread (``api.blocking``); write one JSON access line with structlog;
+answer the bytes as read, without decoding them. No roles, rate limit, read point, metrics,
+request id or problem documents: the ledger's distance from this floor is its own code;
+this floor's distance from the bare one is the stack's.
 
 Run: ``.venv/bin/python bench/bare_app.py --port 8001``.
 """
@@ -12,11 +21,19 @@ Run: ``.venv/bin/python bench/bare_app.py --port 8001``.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import hashlib
+import os
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from time import perf_counter
 from typing import Any
 
+import structlog
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 app = FastAPI(title="bare")
 
@@ -114,11 +131,89 @@ async def list_measures(as_of: str | None = None, limit: int = 100) -> dict[str,
     }
 
 
+# The work floor -----------------------------------------------------------------------------
+
+FLOOR_DB = os.environ.get("BARE_FLOOR_DB", "")
+TOKEN_SHA256 = os.environ.get("BARE_FLOOR_TOKEN_SHA256", "")
+_threads = ThreadPoolExecutor(40, thread_name_prefix="floor")
+_local = threading.local()
+access = structlog.get_logger("floor.access")
+
+
+def _connection() -> sqlite3.Connection:
+    connection: sqlite3.Connection | None = getattr(_local, "connection", None)
+    if connection is None:
+        connection = _local.connection = sqlite3.connect(FLOOR_DB)
+    return connection
+
+
+def _subject_document(subject_id: str) -> bytes | None:
+    row = (
+        _connection()
+        .execute("SELECT body FROM subjects WHERE subject_id = ?", (subject_id,))
+        .fetchone()
+    )
+    return None if row is None else bytes(row[0])
+
+
+def _measures_page(limit: int) -> bytes:
+    rows = (
+        _connection()
+        .execute("SELECT body FROM measures ORDER BY measure_id LIMIT ?", (limit,))
+        .fetchall()
+    )
+    return b'{"items":[' + b",".join(bytes(row[0]) for row in rows) + b'],"next_cursor":null}'
+
+
+def _allowed(request: Request) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return scheme.lower() == "bearer" and digest == TOKEN_SHA256
+
+
+async def _floor_answer(request: Request, in_thread: bool, read: Any, *args: Any) -> Response:
+    started = perf_counter()
+    if not _allowed(request):
+        return Response(status_code=401)
+    if in_thread:
+        body = await asyncio.get_running_loop().run_in_executor(_threads, read, *args)
+    else:
+        body = read(*args)
+    status = 404 if body is None else 200
+    access.info(
+        "request",
+        method=request.method,
+        path=request.url.path,
+        status=status,
+        ms=round((perf_counter() - started) * 1000, 1),
+    )
+    return Response(body, status_code=status, media_type="application/json")
+
+
+@app.get("/floor/v1/subjects/{subject_id}")
+async def floor_subject(subject_id: str, request: Request) -> Response:
+    return await _floor_answer(request, False, _subject_document, subject_id)
+
+
+@app.get("/floor/v1/measures")
+async def floor_measures(request: Request, limit: int = 100) -> Response:
+    return await _floor_answer(request, True, _measures_page, limit)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args()
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        logger_factory=structlog.WriteLoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
     uvicorn.run(
         app,
         host=args.host,

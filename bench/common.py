@@ -280,9 +280,9 @@ def serve_ledger(
     return started(command, env)
 
 
-def serve_bare() -> Any:  # a context manager of a Server
+def serve_bare(env: dict[str, str] | None = None) -> Any:  # a context manager of a Server
     """The bare FastAPI app (bench/bare_app.py), served by uvicorn as ``ledger serve`` is."""
-    return started([sys.executable, str(BENCH / "bare_app.py"), "--port", "{port}"])
+    return started([sys.executable, str(BENCH / "bare_app.py"), "--port", "{port}"], env)
 
 
 # Output ---------------------------------------------------------------------------------
