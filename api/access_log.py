@@ -30,13 +30,13 @@ import structlog
 from fastapi.routing import iter_route_contexts
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.logging import request_lines
 from api.request_id import HEADER_NAME, RequestContext, enter, leave, request_id_of
 from application.keys import key_id_of
 
 if TYPE_CHECKING:
     from api.metrics import Metrics
 
-log = structlog.get_logger("api.access")
 DENIED = frozenset({401, 403, 413, 429})
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 KEPT_BODY = 4096
@@ -100,6 +100,7 @@ class RequestLog:
 
 def _log_request(scope: Scope, status: int, seconds: float, body: bytes) -> None:
     method = scope["method"]
+    log = request_lines()
     log.info(
         "request",
         method=method,

@@ -3,17 +3,20 @@ an unexpected failure included."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import re
 import threading
 from typing import Any
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.auth import PUBLIC
-from api.logging import configure_logging
+from api.logging import configure_logging, request_lines
 from api.main import create_app
 from api.request_id import HEADER, new_request_id
 from application.bootstrap import Services
@@ -71,3 +74,31 @@ def test_an_unexpected_failure_is_answered_counted_and_logged(
         for sample in requests.samples
         if sample.labels.get("route") == "/v1/broken" and sample.labels.get("status") == "500"
     ] == [1]
+
+
+def test_request_lines_are_written_as_the_usual_lines_and_follow_other_handlers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The per-request lines skip the logging record while ``configure_logging``'s handler
+    stands, with the same fields and the same scrub; set up another handler and they go
+    through it."""
+    root = logging.getLogger()
+    kept_handlers, kept_level = root.handlers[:], root.level
+    token = "sl_0123456789abcdef_" + "A" * 43
+    try:
+        configure_logging("info", "json")
+        request_lines().info("request", path="/v1/x", reason=token)
+        structlog.get_logger("elsewhere").info("request", path="/v1/x", reason=token)
+        request_lines().debug("below the level")
+        direct, usual = (json.loads(line) for line in capsys.readouterr().err.splitlines())
+        assert direct.pop("timestamp") and usual.pop("timestamp")
+        assert direct == usual
+        assert direct["reason"] == "sl_0123456789abcdef_[redacted]"
+
+        captured = io.StringIO()
+        root.handlers = [logging.StreamHandler(captured)]
+        request_lines().info("request", path="/v1/y")
+        assert "/v1/y" in captured.getvalue()
+        assert "/v1/y" not in capsys.readouterr().err
+    finally:
+        root.handlers, root.level = kept_handlers, kept_level
