@@ -158,12 +158,14 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    direct = structlog.wrap_logger(
-        _HandlerStream(handler),
-        processors=[*shared, renderer, _scrub_line],
-        wrapper_class=structlog.make_filtering_bound_logger(root.level),
-    )
-    _direct = _Direct(handler, root.level, direct) if fmt == "json" else None
+    _direct = None
+    if fmt == "json":
+        direct = structlog.wrap_logger(
+            _HandlerStream(handler),
+            processors=[*shared, renderer, _scrub_line],
+            wrapper_class=structlog.make_filtering_bound_logger(root.level),
+        )
+        _direct = _Direct(handler, root.level, direct)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True

@@ -90,6 +90,12 @@ def linked_pairs(views: ViewStore, point: ReadAt) -> list[tuple[str, str]]:
 def clusters_at(views: ViewStore, point: ReadAt) -> dict[str, str]:
     """Every linked subject's id mapped to its cluster's canonical id; a subject in no
     link at the point is absent."""
+    roots = component_roots(linked_pairs(views, point))
+    return {node: PREFIX + root for node, root in roots.items()}
+
+
+def component_roots(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Every member of the pairs mapped to the smallest member of its connected component."""
     parent: dict[str, str] = {}
 
     def root(node: str) -> str:
@@ -98,12 +104,12 @@ def clusters_at(views: ViewStore, point: ReadAt) -> dict[str, str]:
             node = parent[node]
         return node
 
-    for first, second in linked_pairs(views, point):
+    for first, second in pairs:
         parent.setdefault(first, first)
         parent.setdefault(second, second)
         low, high = sorted((root(first), root(second)))
         parent[high] = low  # the root of a component is always its smallest member
-    return {node: PREFIX + root(node) for node in parent}
+    return {node: root(node) for node in parent}
 
 
 def decided_pairs(views: ViewStore, point: ReadAt) -> set[frozenset[str]]:

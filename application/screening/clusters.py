@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from application.linking.clusters import MAX_MEMBERS, WALK_BATCH, canonical_id
+from application.linking.clusters import MAX_MEMBERS, WALK_BATCH, canonical_id, component_roots
 from application.linking.reads import measure_line
 from application.views.queries import valid
 from application.views.store import Cursor, ViewStore
@@ -123,22 +123,9 @@ class ClusterLookup:
 
 def _components(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, ...]]:
     """The connected components of the pairs, each as its sorted members."""
-    parent: dict[str, str] = {}
-
-    def root(node: str) -> str:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for first, second in pairs:
-        parent.setdefault(first, first)
-        parent.setdefault(second, second)
-        low, high = sorted((root(first), root(second)))
-        parent[high] = low
     grouped: dict[str, list[str]] = {}
-    for node in parent:
-        grouped.setdefault(root(node), []).append(node)
+    for node, root in component_roots(pairs).items():
+        grouped.setdefault(root, []).append(node)
     return [tuple(sorted(members)) for members in grouped.values()]
 
 
