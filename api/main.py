@@ -7,7 +7,9 @@ own app from the environment.
 
 Outermost, around even Starlette's own error handler, sits one layer for the request's id, its
 metrics and its log lines (``api.access_log.RequestLog``): an unexpected ``500`` is counted,
-logged and carries its id.
+logged and carries its id. Inside it, the busiest read (a subject as it stands now) is
+answered without the framework's routing where nothing about it needs more
+(``api.subject_lane``); every other request goes on to the app.
 While the app runs, a task keeps the API keys' cache confirmed (``api.auth.refresh_keys``).
 """
 
@@ -47,6 +49,7 @@ from api.routers import (
 )
 from api.safeguards import install_safeguards
 from api.schemas.common import Problem
+from api.subject_lane import SubjectLane
 from api.ui import install_ui
 from application.bootstrap import Services, bootstrap
 from application.settings import Settings
@@ -116,7 +119,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(router)
     install_ui(app)
     _declare_problem_schema(app)
-    _wrap_outermost(app, lambda inner: RequestLog(inner, metrics))
+    _wrap_outermost(app, lambda inner: RequestLog(SubjectLane(inner), metrics))
     return app
 
 
