@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from fastapi import Response
 from pydantic import BaseModel
 
@@ -24,13 +25,26 @@ from application.reading import TextPage
 JSON = "application/json"
 
 
+def encode_bytes(document: Any) -> bytes:
+    """JSON as FastAPI writes it: compact, UTF-8, no NaN (written ``null``). ``orjson``
+    writes it several times faster than the standard library, byte for byte the same but
+    for a float below 1e-4, which it writes without an exponent (``0.00001`` for
+    ``1e-05``). An integer beyond 64 bits, which it cannot write, is left to the standard
+    library."""
+    try:
+        return orjson.dumps(document)
+    except TypeError:
+        return json.dumps(
+            document, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode()
+
+
 def encode(document: Any) -> str:
-    """JSON as FastAPI writes it: compact, UTF-8, no NaN."""
-    return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return encode_bytes(document).decode()
 
 
 def json_answer(document: Any, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(encode(document).encode(), media_type=JSON, headers=headers)
+    return Response(encode_bytes(document), media_type=JSON, headers=headers)
 
 
 def page_answer(page: TextPage) -> Response:

@@ -27,6 +27,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import structlog
 
 REDACTED = "[redacted]"
@@ -102,6 +103,12 @@ class _HandlerStream:
     debug = info = warning = warn = error = critical = fatal = exception = msg
 
 
+def _json_text(document: Any, **options: Any) -> str:
+    """A line's JSON, compact, written by ``orjson`` (a fifth of the standard library's
+    time); what it cannot write goes to structlog's fallback (``repr``)."""
+    return orjson.dumps(document, default=options.get("default")).decode()
+
+
 def _scrub_line(_logger: Any, _method: str, line: Any) -> str:
     return redact_secrets(str(line))
 
@@ -131,7 +138,7 @@ def request_lines() -> Any:
 def configure_logging(level: str = "info", fmt: str = "json") -> None:
     global _direct
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(serializer=_json_text)
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
@@ -160,9 +167,11 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     root.setLevel(level.upper())
     _direct = None
     if fmt == "json":
+        # Its lines are scrubbed whole once rendered, so each value need not be first.
+        unscrubbed = [p for p in shared if p is not scrub_secrets]
         direct = structlog.wrap_logger(
             _HandlerStream(handler),
-            processors=[*shared, renderer, _scrub_line],
+            processors=[*unscrubbed, renderer, _scrub_line],
             wrapper_class=structlog.make_filtering_bound_logger(root.level),
         )
         _direct = _Direct(handler, root.level, direct)
