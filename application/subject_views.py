@@ -28,6 +28,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from application.documents import iso
 from application.views.rows import stamp
 from application.views.store import Cursor, Row, ViewStore
@@ -153,7 +155,7 @@ def _compose(
         if document is None:
             return None
         documents.append(document)
-    head = json.loads(profile["document"])
+    head = _decoded(profile["document"])
     last = log[-1]
     version = int(last["version"])
     return {
@@ -179,7 +181,7 @@ def _measure(rows: list[Row], at: str, as_of: datetime, *, amended: bool) -> dic
         chosen = rows[0] if at < str(rows[0]["eff_from"]) else rows[-1]
     if "\ufffd" in chosen["document"]:
         return None
-    stored = json.loads(chosen["document"])
+    stored = _decoded(chosen["document"])
     document = {name: stored[name] for name in MEASURE_FIELDS}
     status = _status(stored, as_of)
     document["status"] = status
@@ -203,6 +205,16 @@ def _moment(text: str | None) -> datetime | None:
 def _holds(row: Row, at: str) -> bool:
     eff_to = row["eff_to"]
     return str(row["eff_from"]) <= at and (eff_to is None or at < str(eff_to))
+
+
+def _decoded(document: str) -> Any:
+    """A stored document, decoded by ``orjson`` (a third of the standard library's time):
+    the views store text and whole numbers only. Text it refuses (a lone surrogate, which
+    no write lets in today) is left to the standard library."""
+    try:
+        return orjson.loads(document)
+    except orjson.JSONDecodeError:
+        return json.loads(document)
 
 
 def _measure_number(measure_id: str) -> int:
