@@ -10,7 +10,8 @@ JSON access line), over the ledger's own documents. wrk loads each with 8 connec
 turn, ``--repeats`` times:
 
 1. GET /v1/subjects/{id}, over 500 of the imported subjects;
-2. GET /v1/measures?as_of=<the copy's date>&limit=100.
+2. GET /v1/measures?as_of=<the day after the copy>&limit=100: a full page (the copy's
+   measures take effect when it was observed, so at the start of its own day few are).
 
 It prints each side's median requests per second and p99, the ratio ledger / bare (the
 goals: at least 0.6 and 0.5), and how the ledger and the bare app stand to the work floor:
@@ -28,6 +29,7 @@ import re
 import sqlite3
 import tarfile
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,7 @@ def latest_copy(folder: Path) -> tuple[Path, str]:
 
 
 def prepare(database: str, folder: Path) -> str:
-    """Load the ledger unless it holds subjects already; the copy's date."""
+    """Load the ledger; the day after the copy's, when all of its measures are in force."""
     copy, observed_at = latest_copy(folder)
     common.progress(f"loading {copy.name} into {database}")
     common.ledger("demo", "--database", database)
@@ -59,7 +61,7 @@ def prepare(database: str, folder: Path) -> str:
     )
     common.progress(output.strip().splitlines()[-1] if output.strip() else "imported")
     common.ledger("project", "--once", "--database", database)
-    return observed_at[:10]
+    return (date.fromisoformat(observed_at[:10]) + timedelta(days=1)).isoformat()
 
 
 def subject_paths(base: str, headers: dict[str, str], as_of: str) -> list[str]:
