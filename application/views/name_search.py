@@ -37,6 +37,7 @@ from typing import Any
 from application.views.like import substring
 from application.views.schema import SEARCH_ROW_BITS, SQLITE_NAME_SEARCH
 from application.views.store import SQLiteViews, ViewStore
+from application.views.trigram_shares import TrigramShares, shares_of
 
 MIN_INDEXED = 3
 """The shortest term (in characters) a trigram index can look up."""
@@ -53,10 +54,10 @@ subjects in id order costs more (a heap visit for each profile and each name): t
 is worth reading longer. Its rows are read a page of the table at a time (a bitmap scan)."""
 
 TRIGRAMS = 3
-"""The most trigrams of a term asked of the index. Three spread over the term (its first
-and last among them) propose few rows that do not hold it, and each trigram more is another
-list to intersect: all 26 of a long name cost ten times as much as three, on a million
-names."""
+"""The most trigrams of a term asked of the index: the three its names hold least
+(``trigram_shares``). Three rare ones propose few rows that do not hold the term, and each
+trigram more is another list to intersect: all 26 of a long name cost ten times as much as
+three, on a million names."""
 
 LAST_ROWID = (1 << 63) - 1
 
@@ -112,7 +113,7 @@ def _look_up(views: ViewStore, search: NameSearch) -> list[str] | None:
     table rather than the index, which the limit keeps short). Its LIKE is the exact test:
     case-sensitive, on folded text."""
     condition, params = search.validity
-    grams = _trigrams(search.term)
+    grams = _trigrams(search.term, shares_of(views))
     # The index is asked for a few trigrams (a LIKE of three characters is one trigram to
     # pg_trgm); the whole pattern, out of its reach, is then the exact test of each row.
     sql = (
@@ -150,12 +151,13 @@ def _walk(views: ViewStore, search: NameSearch) -> list[str] | None:
         "ORDER BY s.r"
     )
     after = search.after or ""
+    query = _query(search.term, shares_of(views))
     found: set[str] = set()
     first, last = _group(after) << SEARCH_ROW_BITS, LAST_ROWID
     read, batch = 0, search.limit + 1
     with views.transaction(commit=False) as cursor:
         while True:
-            values = [*params, search.pattern, _query(search.term), first, last, batch]
+            values = [*params, search.pattern, query, first, last, batch]
             cursor.execute(sql, values)
             rows = cursor.fetchall()
             read += len(rows)
@@ -184,20 +186,24 @@ def _group(subject_id: str) -> int:
         return 0
 
 
-def _trigrams(term: str) -> list[str]:
-    """Up to ``TRIGRAMS`` trigrams spread over the term, the first and last among them. Those
+def _trigrams(term: str, shares: TrigramShares | None) -> list[str]:
+    """Up to ``TRIGRAMS`` of the term's trigrams: the rarest among the names, by ``shares``
+    (``trigram_shares``), else spread over the term, the first and last among them. Those
     within one word come first: a space joins common pairs of words (``al``, ``bin``), and
     PostgreSQL's pg_trgm takes a space as the end of a word rather than a character."""
     every = list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
     grams = [gram for gram in every if " " not in gram] or every
-    if len(grams) > TRIGRAMS:
-        step = (len(grams) - 1) / (TRIGRAMS - 1)
-        grams = [grams[round(i * step)] for i in range(TRIGRAMS)]
-    return grams
+    if len(grams) <= TRIGRAMS:
+        return grams
+    if shares is not None:
+        return shares.rarest(grams, TRIGRAMS)
+    step = (len(grams) - 1) / (TRIGRAMS - 1)
+    return [grams[round(i * step)] for i in range(TRIGRAMS)]
 
 
-def _query(term: str) -> str:
+def _query(term: str, shares: TrigramShares | None) -> str:
     """An FTS5 query for the rows holding each of the term's ``_trigrams``. A normalized term
     holds letters, digits and spaces only; each trigram is quoted anyway, its quotes doubled,
     as FTS5 requires."""
-    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in _trigrams(term))
+    grams = _trigrams(term, shares)
+    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.bootstrap import Services
-from application.views import name_search
+from application.views import name_search, trigram_shares
 from application.views.check import check_views
 from application.views.rows import normalize
 from application.views.store import SQLiteViews
@@ -243,3 +243,29 @@ def test_a_name_recorded_after_a_search_is_found_by_the_next(
     added = register(client, ["Quartz Meadow Holdings"])
     assert search(client, "quartz meadow") == [added]
     assert recorded
+
+
+def test_the_index_is_asked_for_the_trigrams_fewest_names_hold(
+    client: TestClient, services: Services
+) -> None:
+    """Every name ends in ``ovich``: its trigrams narrow nothing, so a search for a whole
+    name asks the index for trigrams of the parts that differ."""
+    surnames = ["KARO", "MILE", "TUVA", "ZENO", "BORI", "HEGO", "LUFA", "DIMA"]
+    ids = {s: register(client, [f"{s}, {s.title()}evich Petrovich"]) for s in surnames}
+    services.reader.point()  # the views reach the end of the log
+    shares = trigram_shares.sample(services.views)
+    assert shares.names == len(surnames)
+    assert shares.shares["ich"] == shares.shares["vic"] == 1.0
+    term = normalize("KARO, Karoevich Petrovich")
+    grams = name_search._trigrams(term, shares)
+    assert len(grams) == name_search.TRIGRAMS
+    assert all(shares.shares[gram] < 1.0 for gram in grams), grams
+    assert search(client, term) == [ids["KARO"]]
+    # Without a sample, the trigrams are spread over the term, its end among them.
+    assert any(shares.shares[gram] == 1.0 for gram in name_search._trigrams(term, None))
+
+
+def test_trigrams_of_equal_share_are_taken_in_the_order_of_the_term() -> None:
+    shares = trigram_shares.TrigramShares({"abc": 0.5, "bcd": 0.1, "cde": 0.1}, 10, 0.0)
+    assert shares.rarest(["abc", "bcd", "cde", "xyz"], 2) == ["bcd", "xyz"]
+    assert shares.rarest(["abc", "bcd", "cde", "xyz"], 3) == ["bcd", "cde", "xyz"]
