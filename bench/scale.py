@@ -34,7 +34,7 @@ import common
 import load
 import scale_data
 
-SIZES = {"50k": 50_000, "5M": 5_000_000}
+SIZES = {"50k": 50_000, "500k": 500_000, "5M": 5_000_000}
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
