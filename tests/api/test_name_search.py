@@ -269,3 +269,16 @@ def test_trigrams_of_equal_share_are_taken_in_the_order_of_the_term() -> None:
     shares = trigram_shares.TrigramShares({"abc": 0.5, "bcd": 0.1, "cde": 0.1}, 10, 0.0)
     assert shares.rarest(["abc", "bcd", "cde", "xyz"], 2) == ["bcd", "xyz"]
     assert shares.rarest(["abc", "bcd", "cde", "xyz"], 3) == ["bcd", "cde", "xyz"]
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+def test_postgresql_keeps_the_name_index_s_pending_list_short(services: Services) -> None:
+    """Every search reads the rows not yet merged into a GIN index; the ledger caps them at
+    256 kB where PostgreSQL's default lets 4 MB gather."""
+    with services.views.transaction(commit=False) as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE oid = 'name_segments_trigrams'::regclass"
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    assert "gin_pending_list_limit=256" in row["reloptions"]
