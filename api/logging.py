@@ -19,6 +19,7 @@ id (``request_id``, bound in structlog's context variables by ``api.request_id``
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -105,8 +106,14 @@ class _HandlerStream:
 
 def _json_text(document: Any, **options: Any) -> str:
     """A line's JSON, compact, written by ``orjson`` (a fifth of the standard library's
-    time); what it cannot write goes to structlog's fallback (``repr``)."""
-    return orjson.dumps(document, default=options.get("default")).decode()
+    time); a value of no JSON type goes to structlog's fallback (``repr``), and a line
+    ``orjson`` refuses whole (an integer beyond 64 bits, a key that is not text) to the
+    standard library, so that no value can make logging fail."""
+    fallback = options.get("default")
+    try:
+        return orjson.dumps(document, default=fallback).decode()
+    except TypeError:
+        return json.dumps(document, default=fallback, separators=(",", ":"))
 
 
 def _scrub_line(_logger: Any, _method: str, line: Any) -> str:
