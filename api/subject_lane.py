@@ -36,6 +36,7 @@ from api.auth import READ_POLICY, api_routes
 from api.blocking import short_read
 from api.json_answers import encode_bytes
 from api.limits import rate_limiter
+from api.routers.subjects import get_subject
 from application.bootstrap import Services
 from application.keys import KeyRefused
 
@@ -106,8 +107,6 @@ class SubjectLane:
     def _subject_route(self, app: Any) -> APIRoute | None:
         """The route this layer stands in for, which the metrics name the request by."""
         if self._route is None:
-            from api.routers.subjects import get_subject
-
             for context in api_routes(app):
                 route = context.original_route
                 if isinstance(route, APIRoute) and route.endpoint is get_subject:

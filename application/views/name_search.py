@@ -188,14 +188,15 @@ def _group(subject_id: str) -> int:
 
 def _trigrams(term: str, shares: TrigramShares | None) -> list[str]:
     """Up to ``TRIGRAMS`` of the term's trigrams: the rarest among the names, by ``shares``
-    (``trigram_shares``), else spread over the term, the first and last among them. Those
+    (``trigram_shares``), else (no sample, or one of a ledger without names yet) spread over
+    the term, the first and last among them. Those
     within one word come first: a space joins common pairs of words (``al``, ``bin``), and
     PostgreSQL's pg_trgm takes a space as the end of a word rather than a character."""
     every = list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
     grams = [gram for gram in every if " " not in gram] or every
     if len(grams) <= TRIGRAMS:
         return grams
-    if shares is not None:
+    if shares is not None and shares.names:
         return shares.rarest(grams, TRIGRAMS)
     step = (len(grams) - 1) / (TRIGRAMS - 1)
     return [grams[round(i * step)] for i in range(TRIGRAMS)]
