@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from importlib.metadata import version
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp
 
 from api.access_log import RequestLog
@@ -59,6 +60,14 @@ restrictions as governments impose and rescind them. Every answer about the past
 times apart: `as_of` (when a measure is legally in force) and `known_at` (when the ledger
 learned of it)."""
 PACKAGE = "sanctions-ledger"
+WITHOUT_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+"""FastAPI's own OpenTelemetry reporting, off unless asked for (``Settings.opentelemetry``):
+the ledger has its metrics and logs, and each request would otherwise ask for providers."""
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -83,6 +92,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if owned:
                 running.close()
 
+    chosen = settings or (services.settings if services else None)
     app = FastAPI(
         title="Sanctions ledger",
         # The version the package is installed as, so the document never drifts from it.
@@ -92,10 +102,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # Our own pages replace FastAPI's, whose assets come from a CDN.
         docs_url=None,
         redoc_url=None,
+        telemetry=None if chosen is not None and chosen.opentelemetry else WITHOUT_TELEMETRY,
     )
     serve_docs_offline(app)
     install_error_handlers(app)
-    chosen = settings or (services.settings if services else None)
     install_safeguards(app, chosen)
     metrics = install_metrics(app, chosen or Settings())
     routers = (

@@ -21,13 +21,14 @@ from application.changes import changes
 from application.commits import Boundaries
 from application.documents import history_documents, iso, subject_document
 from application.ledger import Ledger
-from application.linking.clusters import cluster_ref, cluster_ref_in
+from application.linking.clusters import cluster_ref, cluster_ref_in, ever_linked_in
 from application.log_positions import LogPositions
+from application.now_documents import NowDocuments
 from application.subject_views import SubjectViews
 from application.views.projector import ProjectionFailed, Projector
 from application.views.queries import MeasureFilter, SubjectFilter, ViewQueries
 from application.views.rows import stamp
-from application.views.store import ViewStore
+from application.views.store import Cursor, ViewStore
 from domain.errors import InvalidValue, LedgerError, SubjectNotFound
 from domain.text import check_text
 from domain.values import utc
@@ -139,6 +140,7 @@ class Reader:
         self.wait_seconds = wait_seconds
         self.ends = ledger.store.log_ends(ledger.recorder, views)
         self.subject_views = SubjectViews(views)
+        self.now_documents = NowDocuments()
 
     # Read points ---------------------------------------------------------------------------
 
@@ -311,18 +313,38 @@ class Reader:
         rows can tell, ``subject`` at ``point(as_of, None, min_position)``; else ``None``,
         and the caller takes the general way."""
         as_of = as_of or self.ledger.clock()
+        key, at = str(subject_id), stamp(as_of)
         with self.views.transaction(commit=False) as cursor:
             last, reached = self.ends.read_in(cursor)
             if reached < last or (min_position or 0) > last:
                 return None
-            composed = self.subject_views.document_in(cursor, subject_id, as_of, last)
-            if composed is None:
-                return None
-            # Its cluster of linked subjects too (application.linking), in the same hop.
-            cluster = cluster_ref_in(cursor, str(subject_id), stamp(as_of), last)
-        document, version = composed
+            kept = self.now_documents.get(key, last, at)
+            if kept is None:
+                composed = self._compose_now(cursor, subject_id, as_of, last)
+                if composed is None:
+                    return None
+            else:
+                composed = (*kept, None)  # only subjects in no cluster are kept
+        body, version, cluster = composed
         point = ReadPoint(as_of, "now", last).describe()
-        return {**document, **point, "cluster": cluster}, version
+        return {**body, **point, "cluster": cluster}, version
+
+    def _compose_now(
+        self, cursor: Cursor, subject_id: UUID, as_of: datetime, last: int
+    ) -> tuple[dict[str, Any], int, dict[str, Any] | None] | None:
+        """The subject at the end of the log, its version and its cluster
+        (``application.linking``), in the same transaction; kept for the next read where
+        nothing but a later event or ``as_of`` leaving the stretch it holds for can change
+        it."""
+        composed = self.subject_views.composed_in(cursor, subject_id, as_of, last)
+        if composed is None:
+            return None
+        body, version, window = composed
+        key = str(subject_id)
+        cluster = cluster_ref_in(cursor, key, stamp(as_of), last)
+        if cluster is None and not ever_linked_in(cursor, key, last):
+            self.now_documents.keep(key, last, window, body, version)
+        return body, version, cluster
 
     def history(self, subject_id: UUID) -> dict[str, Any]:
         subject = self.ledger.subject(subject_id)

@@ -100,6 +100,13 @@ class Settings(BaseSettings):
             "recorded longer ago than this"
         ),
     )
+    opentelemetry: bool = Field(
+        default=False,
+        description=(
+            "Let FastAPI report requests to the OpenTelemetry providers the process sets up "
+            "(its spans, metrics and exception logs); off, each request skips those checks"
+        ),
+    )
     metrics_access: Literal["public", "admin"] = Field(
         default="public",
         description="Who may read GET /metrics: anyone, or admin keys only",

@@ -31,6 +31,7 @@ from uuid import UUID
 import orjson
 
 from application.documents import iso
+from application.now_documents import Window
 from application.views.rows import stamp
 from application.views.store import Cursor, Row, ViewStore
 from domain.state import status_at
@@ -105,13 +106,24 @@ class SubjectViews:
         self, cursor: Cursor, subject_id: UUID, as_of: datetime, position: int
     ) -> tuple[dict[str, Any], int] | None:
         """``document``, in a transaction of the views already open."""
+        composed = self.composed_in(cursor, subject_id, as_of, position)
+        return None if composed is None else (composed[0], composed[1])
+
+    def composed_in(
+        self, cursor: Cursor, subject_id: UUID, as_of: datetime, position: int
+    ) -> tuple[dict[str, Any], int, Window] | None:
+        """``document_in``, with the stretch of effective time around ``as_of`` over which
+        the document stays the same (``application.now_documents``)."""
         key = str(subject_id)
         cursor.execute(LOG, (key, position))
         log = cursor.fetchall()
         if not log:
             return None
         profiles, measures = self._segments_of(cursor, key, int(log[-1]["version"]), position)
-        return _compose(log, profiles, measures, as_of)
+        composed = _compose(log, profiles, measures, as_of)
+        if composed is None:
+            return None
+        return composed[0], composed[1], _window([*profiles, *measures], measures, stamp(as_of))
 
     def _segments_of(self, cursor: Cursor, key: str, version: int, position: int) -> SegmentRows:
         """The subject's profile and measure rows known at ``position``, where ``version``
@@ -168,6 +180,22 @@ def _compose(
         "registered_at": _iso(log[0]["recorded_at"]),
         "updated_at": _iso(last["recorded_at"]),
     }, version
+
+
+def _window(rows: list[Row], measures: list[Row], at: str) -> Window:
+    """The stretch around ``at`` between the two nearest times at which what ``_compose``
+    reads at ``as_of`` changes: a row beginning or ending, a measure taking effect, expiring
+    or being rescinded. Every test ``_compose`` makes of ``as_of`` asks whether it comes
+    before one of these times, and has the same answer throughout the stretch."""
+    times = {str(row["eff_from"]) for row in rows}
+    times.update(str(row["eff_to"]) for row in rows if row["eff_to"] is not None)
+    for row in measures:
+        stored = _decoded(row["document"])
+        for name in ("effective_from", "effective_until", "rescinded_at"):
+            if stored[name] is not None:
+                times.add(stamp(datetime.fromisoformat(stored[name])))
+    starts = max((time for time in times if time <= at), default="")
+    return starts, min((time for time in times if time > at), default=None)
 
 
 def _measure(rows: list[Row], at: str, as_of: datetime, *, amended: bool) -> dict[str, Any] | None:

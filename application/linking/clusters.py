@@ -179,6 +179,17 @@ def cluster_ref_in(
     return {"cluster_id": canonical_id(found), "members": [m for m in found if m != subject_id]}
 
 
+def ever_linked_in(cursor: Cursor, subject_id: str, position: int) -> bool:
+    """Whether any link decision known at ``position`` names the subject, whatever its
+    effective time or status: where none does, it belongs to no cluster at any ``as_of``."""
+    cursor.execute(
+        "SELECT 1 FROM link_segments l WHERE (l.subject_a = ? OR l.subject_b = ?) "
+        "AND l.rec_from <= ? AND (l.rec_to IS NULL OR l.rec_to > ?) LIMIT 1",
+        (subject_id, subject_id, position, position),
+    )
+    return cursor.fetchone() is not None
+
+
 def _pair(row: Row) -> tuple[str, str]:
     return str(row["subject_a"]), str(row["subject_b"])
 
