@@ -29,6 +29,7 @@ from api.access_log import RequestLog
 from api.auth import refresh_keys
 from api.errors import install_error_handlers
 from api.logging import configure_logging
+from api.measures_lane import MeasuresLane
 from api.metrics import install_metrics
 from api.openapi import serve_docs_offline
 from api.routers import (
@@ -129,7 +130,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(router)
     install_ui(app)
     _declare_problem_schema(app)
-    _wrap_outermost(app, lambda inner: RequestLog(SubjectLane(inner), metrics))
+    _wrap_outermost(app, lambda inner: RequestLog(SubjectLane(MeasuresLane(inner)), metrics))
     return app
 
 

@@ -271,6 +271,18 @@ class Reader:
         rows = self.queries.measure_texts(stamp(point.as_of), point.position, only, after, limit)
         return TextPage([text for _, text in rows], _next_key(rows, limit, point), point)
 
+    def measure_page_now(
+        self, as_of: datetime | None, only: MeasureFilter, limit: int
+    ) -> TextPage | None:
+        """The first page of ``measure_texts`` at ``point(as_of)``, where the views have
+        reached the end of the log (no projecting, no waiting); else ``None``, and the caller
+        takes the general way."""
+        last, reached = self.ends.read()
+        if reached < last:
+            return None
+        point = ReadPoint(as_of or self.ledger.clock(), "now", last)
+        return self.measure_texts(point, only, None, limit)
+
     def subject_texts(
         self, point: ReadPoint, only: SubjectFilter, after: str | None, limit: int
     ) -> TextPage:

@@ -15,14 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+from weakref import WeakSet
 
 from eventsourcing.persistence import Environment, EnvType
 from eventsourcing.sqlite import (
+    SQLiteConnection,
     SQLiteCursor,
     SQLiteDatastore,
     SQLiteFactory,
     SQLiteTransaction,
 )
+
+from application.read_budget import STEPS, past_deadline
 
 
 class _ImmediateTransaction(SQLiteTransaction):
@@ -35,6 +40,11 @@ class _ImmediateTransaction(SQLiteTransaction):
 
 
 class WriteLockingDatastore(SQLiteDatastore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bounded: WeakSet[SQLiteConnection] = WeakSet()
+        """Reader connections that stop a read past its budget (``application.read_budget``)."""
+
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
         if not commit:
@@ -55,6 +65,9 @@ class WriteLockingDatastore(SQLiteDatastore):
         context where the library nests four: the busiest reads are a few indexed lookups,
         which the nesting outweighed."""
         connection = self.pool.get_connection(is_writer=False)
+        if connection not in self._bounded:
+            connection._sqlite_conn.set_progress_handler(past_deadline, STEPS)
+            self._bounded.add(connection)
         try:
             with SQLiteTransaction(connection, commit=False) as cursor, cursor:
                 yield cursor

@@ -28,7 +28,7 @@ class RecordingProvider(trace.TracerProvider):
     def __init__(self) -> None:
         self.spans: list[str] = []
 
-    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+    def get_tracer(self, *_args: Any, **_kwargs: Any) -> trace.Tracer:
         return RecordingTracer(self.spans)
 
 

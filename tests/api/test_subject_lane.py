@@ -5,10 +5,11 @@ cannot answer in full goes on to the app, which answers it as before."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.limits import RateLimiter
 from api.subject_lane import SubjectLane
@@ -65,11 +66,15 @@ class Passed:
 
 
 def through_lane(
-    client: TestClient, path: str, headers: dict[str, str], **scope: Any
+    client: TestClient,
+    path: str,
+    headers: dict[str, str],
+    lane_type: Callable[[ASGIApp], Any] = SubjectLane,
+    **scope: Any,
 ) -> tuple[int, int]:
     """The status answered and the requests passed on, for one request sent to a lane."""
     passed = Passed()
-    lane = SubjectLane(passed)
+    lane = lane_type(passed)
     messages: list[Message] = []
 
     async def receive() -> Message:
