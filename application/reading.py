@@ -326,6 +326,13 @@ class Reader:
         and the caller takes the general way."""
         as_of = as_of or self.ledger.clock()
         key, at = str(subject_id), stamp(as_of)
+        ends = self.ends.unchanged()
+        if ends is not None and ends[1] >= ends[0] and (min_position or 0) <= ends[0]:
+            # Nothing committed since the ends were read: a kept document needs no transaction.
+            kept = self.now_documents.get(key, ends[0], at)
+            if kept is not None:
+                point = ReadPoint(as_of, "now", ends[0]).describe()
+                return {**kept[0], **point, "cluster": None}, kept[1]
         with self.views.transaction(commit=False) as cursor:
             last, reached = self.ends.read_in(cursor)
             if reached < last or (min_position or 0) > last:

@@ -33,7 +33,7 @@ from application.proofs import keeping
 from application.proofs.entries import EntryError
 from application.proofs.stored_log import SQLStoredLog
 from application.proofs.tree import MerkleTree
-from application.stores.sqlite_datastore import LedgerSQLiteFactory
+from application.stores.sqlite_datastore import LedgerSQLiteFactory, WriteLockingDatastore
 from application.tables import Tables
 from application.views.schema import (
     SQLITE_NAME_SEARCH,
@@ -297,7 +297,12 @@ class SQLiteStore:
         return Tables(factory.datastore, owned=False, sql_dialect=SQLiteDialect())
 
     def log_ends(self, recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
-        return log_ends(recorder, views, "rowid", "tracking")
+        datastore = getattr(views, "datastore", None)
+        commits = None
+        if isinstance(datastore, WriteLockingDatastore):
+            # In a file, every connection of every process counts in it; not so in memory.
+            commits = None if datastore.pool.is_sqlite_memory_mode else datastore.data_version
+        return log_ends(recorder, views, "rowid", "tracking", commits)
 
     def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews:
         views: object = factory.tracking_recorder(SQLiteViews)

@@ -13,6 +13,8 @@ one process are already serialised by the library's pool, so this costs them not
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -44,6 +46,28 @@ class WriteLockingDatastore(SQLiteDatastore):
         super().__init__(*args, **kwargs)
         self._bounded: WeakSet[SQLiteConnection] = WeakSet()
         """Reader connections that stop a read past its budget (``application.read_budget``)."""
+        self._watching: sqlite3.Connection | None = None
+        self._watch_lock = threading.Lock()
+
+    def data_version(self) -> int:
+        """SQLite's count of the commits made to the file by other connections, of any
+        process (``PRAGMA data_version``), read on a connection of its own that never
+        writes: while it stands still, nothing has been committed. A few microseconds, where
+        a read transaction costs a connection from the pool, a ``BEGIN`` and a rollback."""
+        with self._watch_lock:
+            if self._watching is None:
+                self._watching = sqlite3.connect(
+                    self.pool.db_name, uri=True, check_same_thread=False, isolation_level=None
+                )
+            row = self._watching.execute("PRAGMA data_version").fetchone()
+            return int(row[0])
+
+    def close(self) -> None:
+        with self._watch_lock:
+            if self._watching is not None:
+                self._watching.close()
+                self._watching = None
+        super().close()
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from application.bootstrap import Services
+from application.bootstrap import Services, bootstrap
 from application.commands import (
     AmendProfile,
     Citation,
@@ -21,6 +22,7 @@ from application.commands import (
 )
 from application.now_documents import NowDocuments
 from application.reading import ReadPoint
+from application.settings import Settings
 from application.views.rows import stamp
 from domain.values import MeasureKind, Name, Profile, SubjectKind
 from tests.api.test_lean_reads import ACTOR, CITED, READ_TIMES, at, impose, run
@@ -31,6 +33,8 @@ BOUNDARIES = [
     *("2022-06-01", "2023-01-01", "2024-01-01", "2025-01-01", "2030-01-01"),
 ]
 """The effective times at which the subject below reads differently."""
+NAMED = Profile((Name("A NAME"),))
+READ_AT = at("2026-01-01")
 
 
 def changing_subject(services: Services, clock: FakeClock) -> UUID:
@@ -171,3 +175,25 @@ def test_kept_documents_hold_for_their_stretch_and_position_only() -> None:
     kept.keep("v", 6, ("", None), {}, 1)  # beyond two, the least recently read goes
     assert kept.get("t", 6, "2020") is None
     assert kept.get("v", 6, "2020") == ({}, 1)
+
+
+def test_a_write_by_another_process_is_seen_by_the_next_read(tmp_path: Path) -> None:
+    """The ends of the log are trusted without a transaction only while SQLite counts no
+    commit to the file: a write by another process is seen at once."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    reading, writing = bootstrap(Settings(database_url=url)), bootstrap(Settings(database_url=url))
+    try:
+        subject = reading.ledger.execute(RegisterSubject(SubjectKind.PERSON, NAMED), ACTOR)
+        reading.reader.point()
+        first = reading.reader.subject_now(subject.subject_ids[0], READ_AT)
+        assert first is not None
+        assert reading.reader.ends.unchanged() == (first[0]["position"],) * 2
+        assert reading.reader.subject_now(subject.subject_ids[0], READ_AT) == first  # kept
+        writing.ledger.execute(RegisterSubject(SubjectKind.PERSON, NAMED), ACTOR)
+        assert reading.reader.ends.unchanged() is None
+        writing.reader.point()  # the other process's views take the write too
+        later = reading.reader.subject_now(subject.subject_ids[0], READ_AT)
+        assert later is not None and later[0]["position"] == first[0]["position"] + 1
+    finally:
+        reading.close()
+        writing.close()
