@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+from weakref import WeakSet
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -46,6 +47,7 @@ class PostgresViews(PostgresTrackingRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._readied: WeakSet[Any] = WeakSet()
         schema = Identifier(self.datastore.schema)
         self.sql_create_statements.append(SQL("SET LOCAL search_path TO {}").format(schema))
         self.sql_create_statements.extend(SQL(statement).format() for statement in TABLES)
@@ -60,7 +62,19 @@ class PostgresViews(PostgresTrackingRecorder):
     @contextmanager
     def transaction(self, *, commit: bool, snapshot: bool = False) -> Iterator[Cursor]:
         """A transaction in the store's schema; with ``snapshot``, every statement in it
-        reads the same committed state."""
+        reads the same committed state.
+
+        A read without ``snapshot`` is no transaction at all: each statement runs on its own
+        (the library's connections commit each statement), one round trip each. In a
+        transaction at PostgreSQL's default isolation every statement takes a snapshot of
+        its own anyway, so the reads see nothing different; the transaction only cost three
+        more round trips (``BEGIN``, its settings, ``ROLLBACK``), which is what most of a
+        short read's time was. The settings are the connection's instead (``_ready``)."""
+        if not commit and not snapshot:
+            with self.datastore.get_connection() as connection:
+                self._ready(connection)
+                yield _PostgresCursor(connection.cursor())
+            return
         with self.datastore.transaction(commit=commit) as raw:
             if snapshot:
                 raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -72,6 +86,17 @@ class PostgresViews(PostgresTrackingRecorder):
                 )
             )
             yield _PostgresCursor(raw)
+
+    def _ready(self, connection: Any) -> None:
+        """The store's schema and no JIT (see ``transaction``) for the connection's session,
+        set once per connection of the pool. The library's own statements name their schema,
+        so they read the same either way."""
+        if connection in self._readied:
+            return
+        connection.execute(
+            SQL("SET search_path TO {}; SET jit = off").format(Identifier(self.datastore.schema))
+        )
+        self._readied.add(connection)
 
     def record_tracking(self, cursor: Cursor, position: int) -> None:
         assert isinstance(cursor, _PostgresCursor)
