@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.types import Scope, Send
 
-from api.auth import READ_POLICY, api_routes
+from api.auth import READ_POLICY, Policy, api_routes
 from api.limits import rate_limiter
 from application.bootstrap import Services
 from application.keys import ApiKey, KeyRefused
@@ -49,9 +49,9 @@ class Caller:
     key: ApiKey
 
 
-def admitted_caller(scope: Scope) -> Caller | None:
+def admitted_caller(scope: Scope, policy: Policy = READ_POLICY) -> Caller | None:
     """The caller, where its key is one the process's cache verifies from memory, of a role
-    the read policy admits; ``None`` for any other, which the app's policy answers."""
+    the policy admits; ``None`` for any other, which the app's policy answers."""
     token = _bearer(scope)
     if token is None:
         return None
@@ -60,7 +60,7 @@ def admitted_caller(scope: Scope) -> Caller | None:
         key = services.keys.cached(token)
     except KeyRefused:
         return None
-    if key is None or not READ_POLICY.admits(key.role, services.settings.public_reads):
+    if key is None or not policy.admits(key.role, services.settings.public_reads):
         return None
     return Caller(services, key)
 

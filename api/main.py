@@ -53,6 +53,7 @@ from api.safeguards import install_safeguards
 from api.schemas.common import Problem
 from api.subject_lane import SubjectLane
 from api.ui import install_ui
+from api.write_lane import WriteLane
 from application.bootstrap import Services, bootstrap
 from application.settings import Settings
 
@@ -130,8 +131,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(router)
     install_ui(app)
     _declare_problem_schema(app)
-    _wrap_outermost(app, lambda inner: RequestLog(SubjectLane(MeasuresLane(inner)), metrics))
+    _wrap_outermost(
+        app, lambda inner: RequestLog(SubjectLane(MeasuresLane(WriteLane(inner))), metrics)
+    )
     return app
+
+
+def _lanes(app: ASGIApp) -> ASGIApp:
+    """The busiest reads and writes, answered just inside the request log (``api.lanes``)."""
+    return SubjectLane(MeasuresLane(WriteLane(app)))
 
 
 def serve_app() -> FastAPI:
