@@ -82,7 +82,7 @@ def rate_limiter(app: FastAPI, settings: Settings) -> RateLimiter:
 
 
 class BodySizeLimit:
-    """Refuses a request body above its limit (``_max_body_bytes``) with 413, before it is read
+    """Refuses a request body above its limit (``max_body_bytes``) with 413, before it is read
     when it declares its length, and as soon as it grows past the limit when it is chunked."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -103,7 +103,7 @@ class BodySizeLimit:
             # No body (a read): nothing to count.
             await self.app(scope, receive, send)
             return
-        limit = _max_body_bytes(scope)
+        limit = max_body_bytes(scope)
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(limit)(scope, receive, send)
             return
@@ -126,7 +126,7 @@ BATCH_PATHS = frozenset({"/v1/screenings"})
 BATCH_TYPES = (b"text/csv", b"application/x-ndjson", b"application/jsonl")
 
 
-def _max_body_bytes(scope: Scope) -> int:
+def max_body_bytes(scope: Scope) -> int:
     """``LEDGER_MAX_BODY_BYTES``, or ``LEDGER_MAX_BATCH_BYTES`` for a file of rows to
     screen (100,000 names are several megabytes)."""
     app: Any = scope["app"]

@@ -79,7 +79,7 @@ class RequestGuard:
             )
             return
         try:
-            document = _check_json(body)
+            document = check_json(body)
         except DuplicateKey as refused:
             await _refusal(scope, str(refused), DUPLICATE_KEY)(scope, receive, send)
             return
@@ -115,7 +115,7 @@ def _check_path_and_query(scope: Scope) -> None:
         check_text(value, f"query parameter {name!r}")
 
 
-def _check_json(body: bytes) -> Any:
+def check_json(body: bytes) -> Any:
     """The body's JSON document, once checked (``NOT_JSON`` if it is not JSON at all)."""
     try:
         text = body.decode("utf-8")

@@ -10,7 +10,8 @@ plain write itself:
 
 - ``POST /v1/subjects``, or ``POST /v1/subjects/{id}/designations``, ``/visa-bans`` or
   ``/investment-restrictions`` with the id in its canonical form; no query string;
-- a body of ``application/json`` with its length declared (no more than 64 kB), which the
+- a body of ``application/json`` with its length declared (no more than 64 kB, nor than the
+  app's limit), which the
   request guard accepts (``api.request_guard``: acceptable text, no key named twice) and
   the route's own model validates;
 - no ``Idempotency-Key`` and no ``If-Match`` (their claims and checks stay the app's);
@@ -39,7 +40,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import WRITE_POLICY
 from api.blocking import blocking
 from api.lanes import RouteOf, admitted_caller, has_room
-from api.request_guard import NOT_JSON, DuplicateKey, _check_json
+from api.limits import max_body_bytes
+from api.request_guard import NOT_JSON, DuplicateKey, check_json
 from api.routers.measures import designate, restrict_investment, visa_ban
 from api.routers.subjects import register_subject
 from api.routing import receipt_answer
@@ -137,7 +139,9 @@ def _write_of(scope: Scope) -> _Write | None:
     if content_type != b"application/json" or length is None or not length.isdigit():
         return None
     size = int(length)
-    return _Write(model, endpoint, subject_id, size) if 0 < size <= MAX_BODY else None
+    # Above the app's own limit too, the app refuses it (413) before reading it.
+    fits = 0 < size <= min(MAX_BODY, max_body_bytes(scope))
+    return _Write(model, endpoint, subject_id, size) if fits else None
 
 
 async def _body(receive: Receive, length: int) -> tuple[list[Message], bytes | None]:
@@ -163,7 +167,7 @@ def _command(write: _Write, body: bytes) -> Any | None:
     """The route's command from the body, where the request guard and the route's model take
     it; ``None`` for the app to refuse."""
     try:
-        document = _check_json(body)
+        document = check_json(body)
     except (InvalidValue, DuplicateKey):
         return None
     if document is NOT_JSON:

@@ -232,3 +232,18 @@ def test_a_revoked_key_and_a_spent_rate_limit_are_refused_as_before(
     ]
     assert [a.status_code for a in answers] == [201, 201, 429]
     assert answers[2].headers["content-type"] == "application/problem+json"
+
+
+def test_a_body_above_the_app_s_limit_goes_on_to_the_app_unread(
+    client: TestClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = issue(services, "operator")
+    client.get("/v1/subjects", headers=bearer(token))
+    body = json.dumps(payloads.subject("LIMIT", "LIM-1")).encode()
+    monkeypatch.setattr(services.settings, "max_body_bytes", len(body) - 1)
+    headers = {**bearer(token), "Content-Type": "application/json"}
+    assert through_lane(
+        client, "/v1/subjects", {**headers, "Content-Length": str(len(body))}, [body]
+    )[:2] == (204, 1)
+    refused = client.post("/v1/subjects", content=body, headers=headers)
+    assert refused.status_code == 413
