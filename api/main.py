@@ -52,6 +52,7 @@ from api.routers import (
 from api.safeguards import install_safeguards
 from api.schemas.common import Problem
 from api.subject_lane import SubjectLane
+from api.subjects_lane import SubjectsLane
 from api.ui import install_ui
 from api.write_lane import WriteLane
 from application.bootstrap import Services, bootstrap
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 def _lanes(app: ASGIApp) -> ASGIApp:
     """The busiest reads and writes, answered just inside the request log (``api.lanes``)."""
-    return SubjectLane(MeasuresLane(WriteLane(app)))
+    return SubjectLane(MeasuresLane(SubjectsLane(WriteLane(app))))
 
 
 def serve_app() -> FastAPI:

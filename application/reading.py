@@ -283,6 +283,16 @@ class Reader:
         point = ReadPoint(as_of or self.ledger.clock(), "now", last)
         return self.measure_texts(point, only, None, limit)
 
+    def subject_page_now(
+        self, as_of: datetime | None, only: SubjectFilter, limit: int
+    ) -> TextPage | None:
+        """``measure_page_now``, of ``subject_texts``."""
+        last, reached = self.ends.read()
+        if reached < last:
+            return None
+        point = ReadPoint(as_of or self.ledger.clock(), "now", last)
+        return self.subject_texts(point, only, None, limit)
+
     def subject_texts(
         self, point: ReadPoint, only: SubjectFilter, after: str | None, limit: int
     ) -> TextPage:
