@@ -132,9 +132,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(router)
     install_ui(app)
     _declare_problem_schema(app)
-    _wrap_outermost(
-        app, lambda inner: RequestLog(SubjectLane(MeasuresLane(WriteLane(inner))), metrics)
-    )
+    _wrap_outermost(app, lambda inner: RequestLog(_lanes(inner), metrics))
     return app
 
 
