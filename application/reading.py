@@ -277,21 +277,22 @@ class Reader:
         """The first page of ``measure_texts`` at ``point(as_of)``, where the views have
         reached the end of the log (no projecting, no waiting); else ``None``, and the caller
         takes the general way."""
-        last, reached = self.ends.read()
-        if reached < last:
-            return None
-        point = ReadPoint(as_of or self.ledger.clock(), "now", last)
-        return self.measure_texts(point, only, None, limit)
+        point = self._at_the_end(as_of)
+        return None if point is None else self.measure_texts(point, only, None, limit)
 
     def subject_page_now(
         self, as_of: datetime | None, only: SubjectFilter, limit: int
     ) -> TextPage | None:
         """``measure_page_now``, of ``subject_texts``."""
+        point = self._at_the_end(as_of)
+        return None if point is None else self.subject_texts(point, only, None, limit)
+
+    def _at_the_end(self, as_of: datetime | None) -> ReadPoint | None:
+        """``point(as_of)`` where the views have reached the end of the log, else ``None``."""
         last, reached = self.ends.read()
         if reached < last:
             return None
-        point = ReadPoint(as_of or self.ledger.clock(), "now", last)
-        return self.subject_texts(point, only, None, limit)
+        return ReadPoint(as_of or self.ledger.clock(), "now", last)
 
     def subject_texts(
         self, point: ReadPoint, only: SubjectFilter, after: str | None, limit: int
