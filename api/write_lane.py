@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -90,13 +90,15 @@ class WriteLane:
     ) -> Response | None:
         """The write's answer, or ``None``: the app answers (nothing was recorded)."""
         caller = admitted_caller(scope, WRITE_POLICY)
-        command = _command(write, body) if caller is not None else None
-        if command is None or caller is None or not has_room(scope, caller):
+        order = _order(write, body) if caller is not None else None
+        if order is None or caller is None or not has_room(scope, caller):
             return None
         self.routes[write.endpoint].name(scope)
-        ledger = caller.services.ledger
+        ledger, actor = caller.services.ledger, caller.key.actor
         try:
-            receipt = await blocking(ledger.execute, command, caller.key.actor, None)
+            # The command is made in the worker thread too, as the route makes it: a value
+            # its domain refuses is refused like any other write.
+            receipt = await blocking(lambda: ledger.execute(order(), actor, None))
         except Exception as error:  # refused, or not made: the app's handler answers it
             return await _handled(scope, receive, error)
         if write.subject_id is None:
@@ -163,9 +165,9 @@ async def _body(receive: Receive, length: int) -> tuple[list[Message], bytes | N
             return messages, b"".join(m.get("body", b"") for m in messages)
 
 
-def _command(write: _Write, body: bytes) -> Any | None:
-    """The route's command from the body, where the request guard and the route's model take
-    it; ``None`` for the app to refuse."""
+def _order(write: _Write, body: bytes) -> Callable[[], Any] | None:
+    """What makes the route's command from the body, where the request guard and the route's
+    model take the body; ``None`` for the app to refuse it."""
     try:
         document = check_json(body)
     except (InvalidValue, DuplicateKey):
@@ -173,12 +175,13 @@ def _command(write: _Write, body: bytes) -> Any | None:
     if document is NOT_JSON:
         return None
     try:
-        validated: BaseModel = write.model.model_validate(document)
+        validated: Any = write.model.model_validate(document)
     except ValidationError:
         return None
     if write.subject_id is None:
-        return validated.to_command()  # type: ignore[attr-defined]
-    return validated.to_command(write.subject_id, None)  # type: ignore[attr-defined]
+        return validated.to_command  # type: ignore[no-any-return]
+    subject_id = write.subject_id
+    return lambda: validated.to_command(subject_id, None)
 
 
 async def _handled(scope: Scope, receive: Receive, error: Exception) -> Response:

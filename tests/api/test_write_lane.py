@@ -97,6 +97,13 @@ def test_a_write_the_ledger_refuses_is_answered_as_the_route_answers_it(
         assert lane.status_code == route.status_code and lane.status_code in (404, 409), lane.text
         assert lane.headers["content-type"] == route.headers["content-type"]
         assert {**lane.json(), "request_id": ""} == {**route.json(), "request_id": ""}
+    # Bodies the route's model takes but the domain refuses as the command is made.
+    for names in ([{"value": "   "}], [{"value": "A NAME", "type": "aka"}]):
+        body = {**payloads.subject("X", "X-1"), "profile": {"names": names}}
+        lane = client.post("/v1/subjects", json=body)
+        route = client.post("/v1/subjects", json=body, headers=ROUTE)
+        assert lane.status_code == route.status_code == 422, lane.text
+        assert {**lane.json(), "request_id": ""} == {**route.json(), "request_id": ""}
     assert log_dump(services.ledger) == before
 
 
