@@ -15,10 +15,10 @@ One read is not handed off where the store allows: a subject's current document,
 lookup, on a SQLite file. There the read is answered from the process's own cache of the file
 in less time than the hand-off to a thread and back costs the event loop, with every thread
 then contending for the interpreter's lock; and in WAL mode a reader never waits for a writer,
-so the loop is never held up by one (``short_read``). The first page of the measures list is
-read on the loop too where SQLite finishes it within a budget of time, which SQLite itself
-enforces; past it, the read is made again in a worker thread (``api.measures_lane``,
-``application.read_budget``).
+so the loop is never held up by one (``short_read``). The first page of a list (the measures
+as of a date, a name search) is read on the loop too where SQLite finishes it within a budget
+of time, which SQLite itself enforces; past it, the read is made again in a worker thread
+(``api.lanes.PageLane``, ``application.read_budget``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""What the read lanes share: the busiest reads answered just inside the request log.
+"""What the lanes share: the busiest requests answered just inside the request log.
 
-A lane (``api.subject_lane``, ``api.measures_lane``) answers one plain kind of read itself,
-without FastAPI's middleware, routing and parameter solving, and passes every other request
-on to the app unchanged. Whatever a lane cannot decide by itself as the app would (a caller
-the key cache does not know, a refusal, an error, an unusual parameter) goes on to the app,
-which answers it in full: a lane never refuses or fails a request itself.
+A lane (``api.subject_lane``, ``api.measures_lane``, ``api.subjects_lane``,
+``api.write_lane``) answers one plain kind of request itself, without FastAPI's middleware,
+routing and parameter solving, and passes every other request on to the app unchanged.
+Whatever a lane cannot decide by itself as the app would (a caller the key cache does not
+know, a refusal of the access policy or the rate limit, an unusual parameter) goes on to the
+app, which answers it in full: a lane never refuses a request itself. The two lists' first
+pages share ``PageLane``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.access_log import UUID
 from api.auth import READ_POLICY, Policy, api_routes
 from api.blocking import blocking
 from api.json_answers import page_answer
@@ -35,6 +38,8 @@ from domain.errors import InvalidValue
 from domain.text import first_unacceptable
 
 TOKEN = re.compile(rb"Bearer ([A-Za-z0-9_-]+)")
+CANONICAL_UUID = UUID
+"""A subject id as the ledger writes it; any other spelling is left to the app's routes."""
 LIMIT = re.compile(r"[0-9]{1,9}")
 ON_LOOP_SECONDS = 0.002
 """The longest a page is read on the event loop before it is read in a worker thread

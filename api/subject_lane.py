@@ -31,11 +31,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.blocking import short_read
 from api.json_answers import encode_bytes
-from api.lanes import RouteOf, admitted_caller, answer_json, has_room, plain_get
+from api.lanes import (
+    CANONICAL_UUID,
+    RouteOf,
+    admitted_caller,
+    answer_json,
+    has_room,
+    plain_get,
+)
 from api.routers.subjects import get_subject
 
 PREFIX = "/v1/subjects/"
-CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+SUBJECT_ID = re.compile(CANONICAL_UUID)
 
 
 class SubjectLane:
@@ -79,4 +86,4 @@ def _plain(scope: Scope) -> bool:
     if not plain_get(scope) or scope.get("query_string"):
         return False
     path: str = scope["path"]
-    return path.startswith(PREFIX) and bool(CANONICAL_UUID.fullmatch(path, len(PREFIX)))
+    return path.startswith(PREFIX) and bool(SUBJECT_ID.fullmatch(path, len(PREFIX)))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -39,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import WRITE_POLICY
 from api.blocking import blocking
-from api.lanes import RouteOf, admitted_caller, has_room
+from api.lanes import CANONICAL_UUID, RouteOf, admitted_caller, has_room
 from api.limits import max_body_bytes
 from api.request_guard import NOT_JSON, DuplicateKey, check_json
 from api.routers.measures import designate, restrict_investment, visa_ban
@@ -51,8 +52,7 @@ from domain.errors import InvalidValue
 
 MAX_BODY = 65536
 MEASURES = re.compile(
-    r"/v1/subjects/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-    r"/(designations|visa-bans|investment-restrictions)"
+    rf"/v1/subjects/({CANONICAL_UUID})/(designations|visa-bans|investment-restrictions)"
 )
 MEASURE_MODELS: dict[str, tuple[type[Any], Callable[..., Any]]] = {
     "designations": (DesignationIn, designate),
@@ -106,16 +106,14 @@ class WriteLane:
         return receipt_answer(receipt)
 
 
+@dataclass(frozen=True)
 class _Write:
     """What the path and headers ask: which write, and the body's declared length."""
 
-    def __init__(
-        self, model: type[Any], endpoint: Callable[..., Any], subject_id: UUID | None, length: int
-    ) -> None:
-        self.model = model
-        self.endpoint = endpoint
-        self.subject_id = subject_id
-        self.length = length
+    model: type[Any]
+    endpoint: Callable[..., Any]
+    subject_id: UUID | None
+    length: int
 
 
 def _write_of(scope: Scope) -> _Write | None:
