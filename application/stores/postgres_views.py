@@ -13,7 +13,14 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
 from application.stores.postgres_sql import adapt, creation_lock
-from application.views.schema import POSTGRES_NAME_SEARCH, TABLES, VIEW_TABLES
+from application.views.schema import (
+    INDEXES,
+    POSTGRES_NAME_SEARCH,
+    POSTGRES_NAME_SEARCH_INDEX,
+    SET_ASIDE,
+    TABLES,
+    VIEW_TABLES,
+)
 
 if TYPE_CHECKING:
     from application.views.store import Cursor, Row
@@ -119,6 +126,28 @@ class PostgresViews(PostgresTrackingRecorder):
                 ),
                 (self.projection,),
             )
+
+    def set_aside_indexes(self) -> None:
+        """Drop the indexes a rebuild need not keep in step row by row, the names' trigram
+        index among them (``application.views.schema.SET_ASIDE``)."""
+        with self.datastore.transaction(commit=True) as raw:
+            for name in (*SET_ASIDE, POSTGRES_NAME_SEARCH_INDEX):
+                raw.execute(
+                    SQL("DROP INDEX IF EXISTS {}.{}").format(
+                        Identifier(self.datastore.schema), Identifier(name)
+                    )
+                )
+
+    def restore_indexes(self) -> None:
+        """Build again what ``set_aside_indexes`` dropped, each in one pass over its table."""
+        with creation_lock(self.datastore), self.datastore.transaction(commit=True) as raw:
+            raw.execute(
+                SQL("SET LOCAL search_path TO {}; SET LOCAL maintenance_work_mem = '256MB'").format(
+                    Identifier(self.datastore.schema)
+                )
+            )
+            for statement in (*INDEXES, POSTGRES_NAME_SEARCH):
+                raw.execute(SQL(statement).format())  # type: ignore[arg-type]
 
     def try_lock(self, cursor: Cursor) -> bool:
         """One projector at a time per schema: the others skip, and catch up later."""

@@ -36,9 +36,13 @@ from application.proofs.tree import MerkleTree
 from application.stores.sqlite_datastore import LedgerSQLiteFactory, WriteLockingDatastore
 from application.tables import Tables
 from application.views.schema import (
+    INDEXES,
+    SET_ASIDE,
     SQLITE_NAME_SEARCH,
-    SQLITE_NAME_SEARCH_BACKFILL,
+    SQLITE_NAME_SEARCH_FILL,
+    SQLITE_NAME_SEARCH_PROBE,
     SQLITE_NAME_SEARCH_STATEMENTS,
+    SQLITE_NAME_SEARCH_TRIGGERS,
     TABLES,
     VIEW_TABLES,
 )
@@ -180,13 +184,13 @@ class SQLiteViews(SQLiteTrackingRecorder):
         ]
 
     def _create_table(self, c: Any) -> None:
-        """Create the tables, then index the names of views made before the name index."""
+        """Create the tables, then index the names of views whose names are not indexed
+        (made before the name index, or by a rebuild that stopped half way)."""
         super()._create_table(c)
-        fill, probe = SQLITE_NAME_SEARCH_BACKFILL
-        c.execute(probe)
+        c.execute(SQLITE_NAME_SEARCH_PROBE)
         row = c.fetchone()
         if row["indexed"] is None and row["named"] is not None:
-            c.execute(fill)
+            c.execute(SQLITE_NAME_SEARCH_FILL)
 
     @contextmanager
     def transaction(
@@ -212,6 +216,26 @@ class SQLiteViews(SQLiteTrackingRecorder):
             # The name index is not one of the views (no check compares it): emptied apart.
             cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
             cursor.execute("DELETE FROM tracking WHERE application_name = ?", (self.projection,))
+
+    def set_aside_indexes(self) -> None:
+        """Drop the indexes a rebuild need not keep in step row by row, and the name index's
+        triggers (``application.views.schema.SET_ASIDE``)."""
+        with self.transaction(commit=True) as cursor:
+            for name in SET_ASIDE:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            for trigger in SQLITE_NAME_SEARCH_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+
+    def restore_indexes(self) -> None:
+        """Build again what ``set_aside_indexes`` dropped, each in one pass over its table,
+        and index every name; in one transaction, so that no name is written meanwhile."""
+        with self.transaction(commit=True) as cursor:
+            for statement in INDEXES:
+                cursor.execute(statement)
+            cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
+            cursor.execute(SQLITE_NAME_SEARCH_FILL)
+            for statement in SQLITE_NAME_SEARCH_STATEMENTS:
+                cursor.execute(statement)
 
     def try_lock(self, cursor: Cursor) -> bool:  # noqa: ARG002 - nothing to lock
         """SQLite lets one writer in at a time; the tracking record refuses a second pass."""

@@ -41,6 +41,9 @@ from domain.text import REPLACEMENT, UNACCEPTABLE
 log = structlog.get_logger("projector")
 
 PROJECTED, NOTHING_LEFT, BUSY = "projected", "nothing left", "busy"
+REBUILD_BATCH = 5000
+"""Events per transaction while rebuilding: fewer commits, and the subjects a batch meets
+again are still in its hands; no reader waits on a rebuild's batch anyway."""
 
 INSERT_LOG = (
     "INSERT INTO ledger_log (position, aggregate_id, version, event_type, subject_event, "
@@ -390,9 +393,20 @@ class Projector:
         return known, rows_after(known.subject, event)
 
     def rebuild(self) -> int:
-        """Empty the views and project the whole log again."""
+        """Empty the views and project the whole log again: with the indexes only reads use
+        set aside meanwhile and built again at the end, in batches of at least
+        ``REBUILD_BATCH`` events."""
         with self.lock:
             self.subjects.clear()
+            self.views.set_aside_indexes()  # first: emptying the tables is faster without
             self.views.reset()
         log.info("views reset; projecting the whole log again")
-        return self.catch_up()
+        batch_size, self.batch_size = self.batch_size, max(self.batch_size, REBUILD_BATCH)
+        try:
+            self.catch_up()
+        finally:
+            self.batch_size = batch_size
+            with self.lock:
+                self.views.restore_indexes()
+        log.info("views rebuilt; indexes built again")
+        return self.views.position()

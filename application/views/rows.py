@@ -16,13 +16,13 @@ everything.
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from application.documents import measure_document, plain, profile_document
+from application.views.json_text import canonical, compact
 from application.views.schema import BEGINNING
 from domain.state import MeasureState, Segment, value_at
 from domain.subject import Subject
@@ -54,14 +54,8 @@ def normalize(name: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in letters).split())
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-"""``json.dumps`` with these options builds an encoder per call; one of each does."""
-
-
 def digest(content: Any) -> str:
-    encoded = _CANONICAL.encode(content).encode()
-    return hashlib.sha256(encoded).hexdigest()[:32]
+    return hashlib.sha256(canonical(content)).hexdigest()[:32]
 
 
 def bar_list(values: list[str]) -> str:
@@ -163,7 +157,7 @@ def _measure_row(subject: Subject, segment: Segment) -> MeasureRow:
         programs=bar_list(list(segment.terms.programs)),
         digest=digest(document),
         terms_digest=terms_digest,
-        document=_COMPACT.encode(document),
+        document=compact(document),
     )
 
 
@@ -206,6 +200,6 @@ def _profile_row(
         countries=bar_list(countries),
         refs=bar_list(references),
         digest=digest([document, eff_from, eff_to]),
-        document=_COMPACT.encode(document),
+        document=compact(document),
         names=tuple((n.value, str(plain(n.type)), normalize(n.value)) for n in profile.names),
     )
