@@ -147,7 +147,7 @@ class PostgresViews(PostgresTrackingRecorder):
                 )
             )
             for statement in (*INDEXES, POSTGRES_NAME_SEARCH):
-                raw.execute(SQL(statement).format())  # type: ignore[arg-type]
+                raw.execute(SQL(statement).format())
 
     def try_lock(self, cursor: Cursor) -> bool:
         """One projector at a time per schema: the others skip, and catch up later."""
