@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Repository
+from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import BaseAggregate
 
 if TYPE_CHECKING:
     from application.commands import Command, RecordAction
+    from application.handlers import Ahead
     from application.idempotency import Claim
     from domain.values import Actor
 
@@ -142,21 +143,32 @@ class Overlay(Repository[UUID]):
 
     A write reads a copy (``get``), so that a write refused half way through leaves nothing
     behind; once it passes, its aggregates become what the next write reads (``keep``).
-    Anything the group has not touched is read from the store.
+    Anything the group has not touched is taken from what was read ahead for the whole group
+    in one query (``ahead``: None where known absent), each at most once, or else read from
+    the store.
     """
 
-    def __init__(self, store: Repository[UUID]) -> None:
+    def __init__(self, store: Repository[UUID], ahead: Ahead | None = None) -> None:
         super().__init__(store.event_store, snapshot_store=store.snapshot_store)
         self.store = store
         self.latest: dict[UUID, BaseAggregate[UUID]] = {}
         """Aggregates as the group's writes left them; never changed once here, only
         replaced."""
+        self.ahead: Ahead = dict(ahead or {})
 
     def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
-        kept = self.latest.get(aggregate_id)
-        if kept is None or version is not None:
-            return self.store.get(aggregate_id, version=version, **kwargs)
-        return deepcopy(kept)  # Nothing pending: each write's events were taken from it.
+        if version is None:
+            kept = self.latest.get(aggregate_id)
+            if kept is not None:
+                return deepcopy(kept)  # Nothing pending: each write's events were taken from it.
+            if aggregate_id in self.ahead:
+                # Taken once: a write refused after changing it leaves the next one to read it
+                # afresh.
+                found = self.ahead.pop(aggregate_id)
+                if found is None:
+                    raise AggregateNotFoundError(aggregate_id)
+                return found
+        return self.store.get(aggregate_id, version=version, **kwargs)
 
     def created_twice(self, aggregates: Sequence[BaseAggregate[UUID]]) -> bool:
         """Whether a write creates an aggregate an earlier write of the group created or

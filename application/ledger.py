@@ -34,8 +34,9 @@ from eventsourcing.persistence import (
 from application.commands import Command, RecordAction, RecordPublication
 from application.errors import PreconditionFailed, WriteConflict
 from application.group_commit import Overlay, Write, WriteQueue
-from application.handlers import Unit, handle, load_subject
+from application.handlers import Ahead, Unit, handle, load_subject
 from application.proofs.tree import MerkleTree
+from application.read_ahead import read_aggregates, read_by
 from application.recorders import SHARES, Share, ShareRefused, Shares
 from application.stores import Store, store_of
 from application.transcodings import TupleMapper, register_value_transcodings
@@ -193,7 +194,7 @@ class Ledger(Application[UUID]):
 
     def _check_group(self, writes: list[Write[WriteReceipt]]) -> Checked:
         """Check each write on the state the writes before it in the group left."""
-        overlay = Overlay(self.repository)
+        overlay = Overlay(self.repository, self._read_ahead(writes))
         checked = Checked()
         for write in writes:
             try:
@@ -207,6 +208,12 @@ class Ledger(Application[UUID]):
                 continue
             overlay.keep(aggregates)
         return checked
+
+    def _read_ahead(self, writes: list[Write[WriteReceipt]]) -> Ahead | None:
+        """What the group's writes will read from the store, in one query rather than one
+        each (the subjects they change, the reference claims of those they register)."""
+        ids = read_by(write.command for write in writes)
+        return read_aggregates(self, ids) if ids else None
 
     def _stored(self, staged: list[Staged]) -> list[Write[WriteReceipt]]:
         """Store the writes in one transaction and answer them; the writes to try again."""

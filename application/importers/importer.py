@@ -16,22 +16,17 @@ from eventsourcing.domain import BaseAggregate
 
 from application.bootstrap import Services
 from application.commands import (
-    AmendMeasure,
-    AmendProfile,
     Command,
-    ImposeMeasure,
     RecordAction,
     RecordPublication,
     RegisterSubject,
-    RescindMeasure,
 )
 from application.handlers import Ahead, read_ahead
-from application.importers.aggregates import read_aggregates
 from application.importers.diff import plan_import
 from application.importers.mirror import Mirror
 from application.importers.publications import Publication
 from application.ledger import WriteReceipt
-from domain.ids import parse_measure_id
+from application.read_ahead import read_aggregates, subject_of
 from domain.publications import PublicationLog
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
@@ -100,7 +95,7 @@ class Importer:
         changes, the reference claims of the subjects it registers or renames, and the
         authority's publication log (just read)."""
         ledger = self.services.ledger
-        subjects = read_aggregates(ledger, filter(None, map(_subject_of, commands)))
+        subjects = read_aggregates(ledger, filter(None, map(subject_of, commands)))
         references = [r for c in commands if isinstance(c, RegisterSubject) for r in c.references]
         for subject in subjects.values():
             if isinstance(subject, Subject):
@@ -129,14 +124,6 @@ class Importer:
         assert isinstance(log, PublicationLog)
         return log
 
-
-def _subject_of(command: Command) -> UUID | None:
-    """The stored subject a command of an import changes, if any."""
-    if isinstance(command, (AmendMeasure, RescindMeasure)):
-        return parse_measure_id(command.measure_id)[0]
-    if isinstance(command, (AmendProfile, ImposeMeasure)) and isinstance(command.subject, UUID):
-        return command.subject
-    return None
 
 
 def _is_saved(aggregate: BaseAggregate[UUID], version: int | None) -> bool:

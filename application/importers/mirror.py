@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from application.importers.aggregates import read_aggregates
 from application.ledger import Ledger
+from application.read_ahead import read_aggregates
 from application.views.queries import contains_prefix
 from application.views.store import ViewStore
 from domain.errors import SubjectNotFound

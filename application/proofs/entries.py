@@ -85,7 +85,37 @@ class ParsedState:
 
 
 def parse_state(state: bytes) -> ParsedState:
-    """The stored state as JSON; ``EntryError`` if it is not a JSON object."""
+    """The stored state as JSON; ``EntryError`` if it is not a JSON object.
+
+    ``orjson`` parses it several times faster than the standard library, and to the same
+    value where it holds no float and no integer beyond 2**53 (nearly every state): past
+    2**64 ``orjson`` reads an integer as a float. Any of them, or JSON ``orjson`` refuses
+    (``NaN``, a lone surrogate, another encoding than UTF-8), sends the state the slower way."""
+    try:
+        parsed = orjson.loads(state)
+    except orjson.JSONDecodeError:
+        return _parse_state_slowly(state)
+    if type(parsed) is not dict or _holds_odd_number(parsed):
+        return _parse_state_slowly(state)
+    return _parsed(state, parsed, odd=False)
+
+
+def _holds_odd_number(value: dict[str, Any]) -> bool:
+    """Whether a parsed value holds a float or an integer beyond 2**53."""
+    pending: list[Any] = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        elif kind is float or (kind is int and not -SAFE_INTEGER <= item <= SAFE_INTEGER):
+            return True
+    return False
+
+
+def _parse_state_slowly(state: bytes) -> ParsedState:
     odd: list[bool] = []
 
     def keep_float(text: str) -> float:
@@ -104,10 +134,14 @@ def parse_state(state: bytes) -> ParsedState:
         raise EntryError(f"the stored state is not JSON: {error}") from None
     if not isinstance(parsed, dict):
         raise EntryError("the stored state is not a JSON object")
+    return _parsed(state, parsed, odd=bool(odd))
+
+
+def _parsed(state: bytes, parsed: dict[str, Any], *, odd: bool) -> ParsedState:
     escaped = b"\\u" in state
     wide = not state.isascii() and max(state) >= FOUR_BYTE_LEAD
     surrogates = escaped and _ESCAPED_SURROGATE.search(state) is not None
-    return ParsedState(parsed, not (odd or wide or surrogates), escaped or bool(odd))
+    return ParsedState(parsed, not (odd or wide or surrogates), escaped or odd)
 
 
 def prepare(originator_id: UUID | str, version: int, topic: str, state: bytes) -> Prepared:

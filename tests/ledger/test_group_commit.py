@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,8 +44,17 @@ from application.idempotency import (
 from application.ledger import Ledger, WriteReceipt
 from application.storage import persistence_env
 from application.tables import Tables
-from domain.errors import InvalidValue, LedgerError, SubjectNotFound
-from domain.values import Actor, Authority, MeasureKind, Name, Profile, Source, SubjectKind
+from domain.errors import InvalidValue, LedgerError, ReferenceTaken, SubjectNotFound
+from domain.values import (
+    Actor,
+    Authority,
+    MeasureKind,
+    Name,
+    Profile,
+    Reference,
+    Source,
+    SubjectKind,
+)
 from tests.ledger.test_idempotency_claims import LEASE
 from tests.support.clock import SecondsClock
 from tests.support.ledgers import log_dump
@@ -364,6 +373,42 @@ def test_two_writes_creating_the_same_subject_in_one_group_store_it_once(
     assert isinstance(outcomes[1].error, WriteConflict)
     received(outcomes[2])
     assert ledger.subject(same).version == 2
+
+
+def test_a_write_reads_what_the_writes_before_it_in_its_group_made(
+    ledger: Ledger, group: Callable[[], Group]
+) -> None:
+    """What the group reads ahead of its writes (the subject below, known absent then) never
+    hides what an earlier write of the group made."""
+    made = uuid.uuid4()
+    writes = group()
+    outcomes = [
+        writes.add(register("MADE", made)),
+        writes.add(replace(designate("s"), subject=made)),
+        writes.add(amend(made, "MADE AGAIN")),
+    ]
+    writes.run()
+    for outcome in outcomes:
+        received(outcome)
+    assert writes.sizes[-1] == 3
+    assert ledger.subject(made).version == 3
+
+
+def test_a_reference_claimed_by_a_write_of_the_group_is_taken_for_the_next(
+    ledger: Ledger, group: Callable[[], Group]
+) -> None:
+    reference = Reference(Authority.US_OFAC, "77001")
+    writes = group()
+    first = writes.add(replace(register("FIRST"), references=(reference,)))
+    second = writes.add(replace(register("SECOND"), references=(reference,)))
+    other = writes.add(
+        replace(register("OTHER"), references=(Reference(Authority.US_OFAC, "77002"),))
+    )
+    writes.run()
+    holder = received(first).subject_ids[0]
+    assert isinstance(second.error, ReferenceTaken)
+    received(other)
+    assert ledger.subject_id_for(reference) == holder
 
 
 def test_many_threads_writing_at_once_each_get_their_own_receipt(ledger: Ledger) -> None:

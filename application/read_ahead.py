@@ -1,7 +1,8 @@
-"""Reading many aggregates with one query: what an import touches, read ahead.
+"""Reading many aggregates with one query: what a write or an import touches, read ahead.
 
 A publication touches thousands of subjects and reference claims at once (the first copy of
-a list registers every entry). Reading them one ``Repository.get`` at a time costs a query
+a list registers every entry), and a group of concurrent writes a few each
+(``application.group_commit``). Reading them one ``Repository.get`` at a time costs a query
 each; here the events of a whole batch of ids come back in one query of the events table
 and are folded into their aggregates exactly as the repository folds them. An id with no
 events comes back as None: known absent, so nobody asks the store about it again.
@@ -11,14 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import BaseAggregate
 
+from application.commands import (
+    AmendMeasure,
+    AmendProfile,
+    Command,
+    ImposeMeasure,
+    RecordAction,
+    RegisterSubject,
+    RescindMeasure,
+)
 from application.handlers import Ahead
-from application.ledger import Ledger
+from domain.ids import parse_measure_id
+from domain.reference_claim import ReferenceClaim
+
+if TYPE_CHECKING:
+    from application.ledger import Ledger
 
 CHUNK = 500
 """Ids per query: well under SQLite's limit on parameters, and a modest answer each."""
@@ -54,3 +68,27 @@ def _get(ledger: Ledger, aggregate_id: UUID) -> BaseAggregate[UUID] | None:
     except AggregateNotFoundError:
         return None
     return aggregate
+
+
+def read_by(commands: Iterable[Command | RecordAction]) -> list[UUID]:
+    """What the commands will read that one query can fetch: the stored subjects they change
+    and the reference claims of the subjects they register."""
+    ids: list[UUID] = []
+    for command in commands:
+        items = command.items if isinstance(command, RecordAction) else (command,)
+        for item in items:
+            changed = subject_of(item)
+            if changed is not None:
+                ids.append(changed)
+            if isinstance(item, RegisterSubject):
+                ids.extend(ReferenceClaim.id_for(reference) for reference in item.references)
+    return ids
+
+
+def subject_of(command: Command) -> UUID | None:
+    """The stored subject a command changes, if it names it by id."""
+    if isinstance(command, (AmendMeasure, RescindMeasure)):
+        return parse_measure_id(command.measure_id)[0]
+    if isinstance(command, (AmendProfile, ImposeMeasure)) and isinstance(command.subject, UUID):
+        return command.subject
+    return None

@@ -9,8 +9,8 @@ from uuid import uuid4
 from application.commands import AmendProfile, Citation, RescindMeasure
 from application.demo.founding_example import demo_subject_id, load_founding_example
 from application.handlers import read_ahead
-from application.importers.aggregates import read_aggregates
 from application.ledger import Ledger
+from application.read_ahead import read_aggregates
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
 from domain.values import Actor, Authority, Name, Profile, Reference, Source
