@@ -125,7 +125,6 @@ class Importer:
         return log
 
 
-
 def _is_saved(aggregate: BaseAggregate[UUID], version: int | None) -> bool:
     """Whether the aggregate, read ahead, is the one the action saved: a command checked
     again on a fresh read leaves it behind, at a version the action did not end on."""
