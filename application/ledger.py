@@ -29,6 +29,7 @@ from eventsourcing.persistence import (
     Mapper,
     RecordConflictError,
     StoredEvent,
+    Transcoder,
 )
 
 from application.commands import Command, RecordAction, RecordPublication
@@ -39,7 +40,11 @@ from application.proofs.tree import MerkleTree
 from application.read_ahead import read_aggregates, read_by
 from application.recorders import SHARES, Share, ShareRefused, Shares
 from application.stores import Store, store_of
-from application.transcodings import TupleMapper, register_value_transcodings
+from application.transcodings import (
+    FastJSONTranscoder,
+    TupleMapper,
+    register_value_transcodings,
+)
 from domain.link import Link
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
@@ -160,6 +165,15 @@ class Ledger(Application[UUID]):
     def store(self) -> Store:
         """The store the ledger's events are in: the one whose library module ``env`` named."""
         return store_of(self.factory)
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON transcoder, written faster (``FastJSONTranscoder``), unless
+        the environment names another."""
+        if self.factory.env.get(self.factory.TRANSCODER_TOPIC):
+            return super().construct_transcoder()
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TupleMapper)

@@ -10,6 +10,7 @@ from dataclasses import fields, is_dataclass
 from datetime import date
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
 
 from domain.link import Evidence
@@ -46,9 +47,11 @@ class ValueAsObject(Transcoding):
         assert is_dataclass(value_type)
         self.name = name
         self.type = value_type
+        self.names = tuple(field.name for field in fields(value_type))
+        """Read once: ``dataclasses.fields`` costs more than the encoding itself."""
 
     def encode(self, obj: Any) -> dict[str, Any]:
-        return {field.name: getattr(obj, field.name) for field in fields(obj)}
+        return {name: getattr(obj, name) for name in self.names}
 
     def decode(self, data: dict[str, Any]) -> Any:
         return self.type(
@@ -74,6 +77,62 @@ def register_value_transcodings(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
     for name, value_type in VALUE_TYPES.items():
         transcoder.register(ValueAsObject(name, value_type))
+
+
+class _NotPlain(Exception):
+    """A value the fast encoding leaves to the library's own."""
+
+
+class FastJSONTranscoder(JSONTranscoder):
+    """The library's JSON transcoder, writing the very same bytes several times faster.
+
+    The library's encoder calls back into Python for every value JSON has no type for (each
+    id, time and value object), which made encoding a quarter of a write's time. Here the
+    state is first turned into plain JSON data in one pass, by the same transcodings, in the
+    order the standard library's encoder tries types (strings, numbers, arrays and objects
+    before any transcoding, their subclasses included), and ``orjson`` writes it: byte for
+    byte what the library writes (compact, UTF-8, keys in their order). A float, a key that
+    is not a string, an integer beyond 64 bits or text UTF-8 cannot hold goes the library's
+    way, which writes or refuses it as it always did. Reading is the library's.
+    """
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            return orjson.dumps(self._plain(obj))
+        except (_NotPlain, orjson.JSONEncodeError, RecursionError):
+            return super().encode(obj)
+
+    def _plain(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            return value
+        if kind is dict:
+            return {self._key(key): self._plain(item) for key, item in value.items()}
+        if kind is list or kind is tuple:
+            return [self._plain(item) for item in value]
+        return self._plain_other(value)
+
+    def _plain_other(self, value: Any) -> Any:
+        if isinstance(value, float):
+            raise _NotPlain  # the library writes its repr, NaN and Infinity included
+        if isinstance(value, str):
+            return str.__str__(value)  # a subclass (a text enum): its text, as json writes it
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, dict):
+            return self._plain(dict(value))
+        if isinstance(value, (list, tuple)):
+            return [self._plain(item) for item in value]
+        transcoding = self.types.get(type(value))
+        if transcoding is None:
+            raise _NotPlain  # the library names the missing transcoding
+        return {"_type_": transcoding.name, "_data_": self._plain(transcoding.encode(value))}
+
+    @staticmethod
+    def _key(key: Any) -> str:
+        if type(key) is not str:
+            raise _NotPlain
+        return key
 
 
 class TupleMapper(Mapper[Any]):

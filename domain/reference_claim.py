@@ -9,6 +9,7 @@ reference collide on the claim's first version and only one of them is stored.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid5
@@ -48,7 +49,7 @@ class ReferenceClaim(BaseAggregate[UUID]):
 
     @staticmethod
     def id_for(reference: Reference) -> UUID:
-        return uuid5(CLAIMS_NAMESPACE, str(reference))
+        return _claim_id(reference)
 
     @classmethod
     def claim(cls, reference: Reference, subject_id: UUID, at: datetime) -> ReferenceClaim:
@@ -62,3 +63,10 @@ class ReferenceClaim(BaseAggregate[UUID]):
 
     def reassign(self, subject_id: UUID, at: datetime) -> None:
         self.trigger_event(self.Reassigned, timestamp=at, subject_id=subject_id)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _claim_id(reference: Reference) -> UUID:
+    """A name-based UUID costs a SHA-1 and a UUID built in Python; a write asks for the same
+    one several times (reading ahead, checking the claim, making it)."""
+    return uuid5(CLAIMS_NAMESPACE, str(reference))
