@@ -187,19 +187,23 @@ def _group(subject_id: str) -> int:
 
 
 def _trigrams(term: str, shares: TrigramShares | None) -> list[str]:
-    """Up to ``TRIGRAMS`` of the term's trigrams: the rarest among the names, by ``shares``
-    (``trigram_shares``), else (no sample, or one of a ledger without names yet) spread over
-    the term, the first and last among them. Those
-    within one word come first: a space joins common pairs of words (``al``, ``bin``), and
-    PostgreSQL's pg_trgm takes a space as the end of a word rather than a character."""
-    every = list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
-    grams = [gram for gram in every if " " not in gram] or every
-    if len(grams) <= TRIGRAMS:
-        return grams
+    """Up to ``TRIGRAMS`` of the term's trigrams: those that narrow the names most, by
+    ``shares`` (``trigram_shares``: the rarest, preferring trigrams apart from each other),
+    else (no sample, or one of a ledger without names yet) spread over the term, the first
+    and last among them. Those within one word come first: a space joins common pairs of
+    words (``al``, ``bin``), and PostgreSQL's pg_trgm takes a space as the end of a word
+    rather than a character."""
+    first: dict[str, int] = {}
+    for place in range(len(term) - 2):
+        first.setdefault(term[place : place + 3], place)
+    placed = [(place, gram) for gram, place in first.items() if " " not in gram]
+    placed = placed or [(place, gram) for gram, place in first.items()]
+    if len(placed) <= TRIGRAMS:
+        return [gram for _, gram in placed]
     if shares is not None and shares.names:
-        return shares.rarest(grams, TRIGRAMS)
-    step = (len(grams) - 1) / (TRIGRAMS - 1)
-    return [grams[round(i * step)] for i in range(TRIGRAMS)]
+        return shares.rarest(placed, TRIGRAMS)
+    step = (len(placed) - 1) / (TRIGRAMS - 1)
+    return [placed[round(i * step)][1] for i in range(TRIGRAMS)]
 
 
 def _query(term: str, shares: TrigramShares | None) -> str:

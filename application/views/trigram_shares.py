@@ -29,6 +29,9 @@ SAMPLE_ROWS = 5000
 """Name rows sampled: a trigram held by fewer than one name in 5000 counts as rare, which is
 a few hundred rows of the index at a million subjects."""
 
+OVERLAP = 10.0
+"""How many times as common a trigram overlapping one already asked for counts: it adds
+little, since the names holding the one mostly hold the other."""
 MAX_AGE = 600.0
 """Seconds a sample is used for before the next search takes another."""
 
@@ -41,11 +44,25 @@ class TrigramShares:
     names: int
     taken_at: float
 
-    def rarest(self, grams: list[str], count: int) -> list[str]:
-        """The ``count`` trigrams of ``grams`` the fewest names hold, in the order given
-        where shares are equal (a trigram never sampled counts as held by none)."""
-        ranked = sorted(range(len(grams)), key=lambda i: (self.shares.get(grams[i], 0.0), i))
-        return [grams[i] for i in sorted(ranked[:count])]
+    def rarest(self, grams: list[tuple[int, str]], count: int) -> list[str]:
+        """The ``count`` trigrams of ``grams`` (each with its place in the term) that narrow
+        the names most, in the order of the term: the rarest first, then each time the one
+        the fewest names hold, counting one that overlaps a trigram taken (``ada`` after
+        ``sad`` of ``sadai``: mostly held by the same names) as ``OVERLAP`` times as common.
+        A trigram never sampled counts as held by none; ties go in the order of the term."""
+        left = list(grams)
+        taken: list[tuple[int, str]] = []
+        while left and len(taken) < count:
+
+            def narrowing(placed: tuple[int, str]) -> tuple[float, float, int]:
+                share = self.shares.get(placed[1], 0.0)
+                apart = all(abs(placed[0] - place) >= 3 for place, _ in taken)
+                return (share if apart else min(1.0, share * OVERLAP), share, placed[0])
+
+            best = min(left, key=narrowing)
+            taken.append(best)
+            left.remove(best)
+        return [gram for _, gram in sorted(taken)]
 
 
 def trigrams_of(text: str) -> set[str]:

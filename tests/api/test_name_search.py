@@ -267,8 +267,24 @@ def test_the_index_is_asked_for_the_trigrams_fewest_names_hold(
 
 def test_trigrams_of_equal_share_are_taken_in_the_order_of_the_term() -> None:
     shares = trigram_shares.TrigramShares({"abc": 0.5, "bcd": 0.1, "cde": 0.1}, 10, 0.0)
-    assert shares.rarest(["abc", "bcd", "cde", "xyz"], 2) == ["bcd", "xyz"]
-    assert shares.rarest(["abc", "bcd", "cde", "xyz"], 3) == ["bcd", "cde", "xyz"]
+    apart = [(0, "abc"), (3, "bcd"), (6, "cde"), (9, "xyz")]
+    assert shares.rarest(apart, 2) == ["bcd", "xyz"]
+    assert shares.rarest(apart, 3) == ["bcd", "cde", "xyz"]
+
+
+def test_trigrams_apart_are_taken_before_rarer_ones_that_overlap() -> None:
+    """``sad``, ``ada`` and ``dai`` of ``sadai`` are held by nearly the same names: asking
+    for all three narrows hardly more than asking for one."""
+    shares = trigram_shares.TrigramShares(
+        {"sad": 0.01, "ada": 0.02, "dai": 0.02, "ami": 0.05, "mir": 0.06}, 10, 0.0
+    )
+    term = [(0, "sad"), (1, "ada"), (2, "dai"), (6, "ami"), (7, "mir")]
+    assert shares.rarest(term, 2) == ["sad", "ami"]
+    assert shares.rarest(term, 3) == ["sad", "ada", "ami"]
+    # Overlapping ones fill in where nothing apart is rarer than them counted as overlapping.
+    assert shares.rarest(term[:3], 3) == ["sad", "ada", "dai"]
+    common = trigram_shares.TrigramShares({"sad": 0.01, "ada": 0.02, "ami": 1.0}, 10, 0.0)
+    assert common.rarest([(0, "sad"), (1, "ada"), (6, "ami")], 2) == ["sad", "ada"]
 
 
 @pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
