@@ -6,6 +6,7 @@ or renaming a class never breaks events already stored.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import fields, is_dataclass
 from datetime import date
 from typing import Any
@@ -83,6 +84,30 @@ class _NotPlain(Exception):
     """A value the fast encoding leaves to the library's own."""
 
 
+SAFE_INTEGER = 2**53 - 1
+RECENT = 1024
+"""States remembered per thread (``parsed_recently``); more are forgotten all at once."""
+
+_recent = threading.local()
+
+
+def _remember(encoded: bytes, plain: Any) -> None:
+    recent: dict[bytes, Any] | None = getattr(_recent, "states", None)
+    if recent is None or len(recent) >= RECENT:
+        recent = _recent.states = {}
+    recent[encoded] = plain
+
+
+def parsed_recently(state: bytes) -> dict[str, Any] | None:
+    """What a state this thread just encoded parses to, once: the plain data written, which
+    holds no float and no integer beyond 2**53. A write's Merkle leaves are made from its
+    stored states right after they are encoded (``application.proofs.entries``), and need
+    not parse them back. None for any other state."""
+    recent: dict[bytes, Any] | None = getattr(_recent, "states", None)
+    found = None if recent is None else recent.pop(state, None)
+    return found if type(found) is dict else None
+
+
 class FastJSONTranscoder(JSONTranscoder):
     """The library's JSON transcoder, writing the very same bytes several times faster.
 
@@ -98,14 +123,22 @@ class FastJSONTranscoder(JSONTranscoder):
 
     def encode(self, obj: Any) -> bytes:
         try:
-            return orjson.dumps(self._plain(obj))
+            plain = self._plain(obj)
+            encoded = orjson.dumps(plain)
         except (_NotPlain, orjson.JSONEncodeError, RecursionError):
             return super().encode(obj)
+        _remember(encoded, plain)
+        return encoded
 
     def _plain(self, value: Any) -> Any:
         kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None:
+        if kind is str or kind is bool or value is None:
             return value
+        if kind is int:
+            if -SAFE_INTEGER <= value <= SAFE_INTEGER:
+                return value
+            raise _NotPlain  # rare; and a state holding none needs no check when parsed
+
         if kind is dict:
             return {self._key(key): self._plain(item) for key, item in value.items()}
         if kind is list or kind is tuple:

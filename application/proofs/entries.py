@@ -34,6 +34,7 @@ import orjson
 import rfc8785
 
 from application.proofs.merkle import leaf_hash
+from application.transcodings import parsed_recently
 
 # What may make the fast path's JSON differ from RFC 8785's: a float, an integer
 # beyond 2**53, and a character beyond the Basic Multilingual Plane, written (its UTF-8 starts
@@ -90,7 +91,11 @@ def parse_state(state: bytes) -> ParsedState:
     ``orjson`` parses it several times faster than the standard library, and to the same
     value where it holds no float and no integer beyond 2**53 (nearly every state): past
     2**64 ``orjson`` reads an integer as a float. Any of them, or JSON ``orjson`` refuses
-    (``NaN``, a lone surrogate, another encoding than UTF-8), sends the state the slower way."""
+    (``NaN``, a lone surrogate, another encoding than UTF-8), sends the state the slower way.
+    A state this thread has just encoded is not parsed at all: its plain data is known."""
+    known = parsed_recently(state)
+    if known is not None:
+        return _parsed(state, known, odd=False)
     try:
         parsed = orjson.loads(state)
     except orjson.JSONDecodeError:
