@@ -224,8 +224,12 @@ class Ledger(Application[UUID]):
         return checked
 
     def _read_ahead(self, writes: list[Write[WriteReceipt]]) -> Ahead | None:
-        """What the group's writes will read from the store, in one query rather than one
-        each (the subjects they change, the reference claims of those they register)."""
+        """What a group of writes will read from the store, in one query rather than one
+        each (the subjects they change, the reference claims of those they register). A
+        write alone reads as it goes: an import has read its aggregates ahead already, and
+        reading them again would hold a publication's subjects twice."""
+        if len(writes) < 2:
+            return None
         ids = read_by(write.command for write in writes)
         return read_aggregates(self, ids) if ids else None
 

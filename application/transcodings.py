@@ -6,7 +6,9 @@ or renaming a class never breaks events already stored.
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import date
 from typing import Any
@@ -130,6 +132,15 @@ class FastJSONTranscoder(JSONTranscoder):
         _remember(encoded, plain)
         return encoded
 
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        self._routes.clear()
+
+    @functools.cached_property
+    def _routes(self) -> dict[type, Callable[[Any], Any]]:
+        """How each type other than JSON's own is made plain, decided once per type."""
+        return {}
+
     def _plain(self, value: Any) -> Any:
         kind = type(value)
         if kind is str or kind is bool or value is None:
@@ -138,34 +149,49 @@ class FastJSONTranscoder(JSONTranscoder):
             if -SAFE_INTEGER <= value <= SAFE_INTEGER:
                 return value
             raise _NotPlain  # rare; and a state holding none needs no check when parsed
-
         if kind is dict:
-            return {self._key(key): self._plain(item) for key, item in value.items()}
+            plain = self._plain
+            return {
+                (key if type(key) is str else _not_plain(key)): plain(item)
+                for key, item in value.items()
+            }
         if kind is list or kind is tuple:
-            return [self._plain(item) for item in value]
-        return self._plain_other(value)
+            plain = self._plain
+            return [plain(item) for item in value]
+        route = self._routes.get(kind)
+        if route is None:
+            route = self._routes[kind] = self._route(kind)
+        return route(value)
 
-    def _plain_other(self, value: Any) -> Any:
-        if isinstance(value, float):
-            raise _NotPlain  # the library writes its repr, NaN and Infinity included
-        if isinstance(value, str):
-            return str.__str__(value)  # a subclass (a text enum): its text, as json writes it
-        if isinstance(value, int):
-            return int(value)
-        if isinstance(value, dict):
-            return self._plain(dict(value))
-        if isinstance(value, (list, tuple)):
-            return [self._plain(item) for item in value]
-        transcoding = self.types.get(type(value))
+    def _route(self, kind: type) -> Callable[[Any], Any]:
+        """In the order the standard library's encoder tries types: its own first, their
+        subclasses included, and only then a transcoding."""
+        if issubclass(kind, float):
+            return _not_plain  # the library writes its repr, NaN and Infinity included
+        if issubclass(kind, str):
+            return str.__str__  # a subclass (a text enum): its text, as json writes it
+        if issubclass(kind, int):
+            return lambda value: self._plain(int(value))
+        if issubclass(kind, dict):
+            return lambda value: self._plain(dict(value))
+        if issubclass(kind, (list, tuple)):
+            return lambda value: [self._plain(item) for item in value]
+        transcoding = self.types.get(kind)
         if transcoding is None:
-            raise _NotPlain  # the library names the missing transcoding
-        return {"_type_": transcoding.name, "_data_": self._plain(transcoding.encode(value))}
+            return _not_plain  # the library names the missing transcoding
+        name = transcoding.name
+        if isinstance(transcoding, ValueAsObject):  # its fields, without the dict between
+            names = transcoding.names
+            return lambda value: {
+                "_type_": name,
+                "_data_": {field: self._plain(getattr(value, field)) for field in names},
+            }
+        encode = transcoding.encode
+        return lambda value: {"_type_": name, "_data_": self._plain(encode(value))}
 
-    @staticmethod
-    def _key(key: Any) -> str:
-        if type(key) is not str:
-            raise _NotPlain
-        return key
+
+def _not_plain(_value: Any) -> Any:
+    raise _NotPlain
 
 
 class TupleMapper(Mapper[Any]):
