@@ -227,11 +227,14 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
     def restore_indexes(self) -> None:
-        """Build again what ``set_aside_indexes`` dropped, each in one pass over its table,
-        and index every name; in one transaction, so that no name is written meanwhile."""
-        with self.transaction(commit=True) as cursor:
-            for statement in INDEXES:
+        """Build again what ``set_aside_indexes`` dropped, each in one pass over its table:
+        each index in a transaction of its own (the file has one writer at a time, and the
+        ledger's writes wait for each), then every name indexed and the triggers made again
+        in one, so that no name is written between the two."""
+        for statement in INDEXES:
+            with self.transaction(commit=True) as cursor:
                 cursor.execute(statement)
+        with self.transaction(commit=True) as cursor:
             cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
             cursor.execute(SQLITE_NAME_SEARCH_FILL)
             for statement in SQLITE_NAME_SEARCH_STATEMENTS:
