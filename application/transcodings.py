@@ -87,8 +87,10 @@ class _NotPlain(Exception):
 
 
 SAFE_INTEGER = 2**53 - 1
-RECENT = 1024
-"""States remembered per thread (``parsed_recently``); more are forgotten all at once."""
+RECENT = 256
+"""States remembered per thread (``parsed_recently``), enough for a group of single writes;
+past that all are forgotten at once. States stored otherwise than encoded (compressed or
+enciphered) are never asked for, so this bounds what they leave behind."""
 
 _recent = threading.local()
 
