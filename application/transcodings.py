@@ -87,6 +87,7 @@ class _NotPlain(Exception):
 
 
 SAFE_INTEGER = 2**53 - 1
+"""The largest integer every JSON reader holds exactly (a double's 53 bits)."""
 RECENT = 256
 """States remembered per thread (``parsed_recently``), enough for a group of single writes;
 past that all are forgotten at once. States stored otherwise than encoded (compressed or

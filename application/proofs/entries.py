@@ -34,13 +34,13 @@ import orjson
 import rfc8785
 
 from application.proofs.merkle import leaf_hash
-from application.transcodings import parsed_recently
+from application.transcodings import SAFE_INTEGER, parsed_recently
 
 # What may make the fast path's JSON differ from RFC 8785's: a float, an integer
 # beyond 2**53, and a character beyond the Basic Multilingual Plane, written (its UTF-8 starts
 # with a byte of 0xF0 or more) or escaped as a surrogate pair (RFC 8785 sorts keys by UTF-16
-# code units). Any of them only sends the entry the slower way.
-SAFE_INTEGER = 2**53 - 1
+# code units). Any of them only sends the entry the slower way (``SAFE_INTEGER``: the
+# largest integer every JSON reader holds exactly).
 FOUR_BYTE_LEAD = 0xF0
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abAB]")
 

@@ -190,16 +190,17 @@ _SQLITE_NAME_SEARCH_ROW = (
     "new.rec_from, new.ordinal);"
 )
 
+SQLITE_NAME_SEARCH_TRIGGERS = ("name_segments_search_insert", "name_segments_search_update")
+_ON_INSERT, _ON_UPDATE = SQLITE_NAME_SEARCH_TRIGGERS
+
 SQLITE_NAME_SEARCH_STATEMENTS = [
     SQLITE_NAME_SEARCH_TABLE,
-    "CREATE TRIGGER IF NOT EXISTS name_segments_search_insert AFTER INSERT ON name_segments "
+    f"CREATE TRIGGER IF NOT EXISTS {_ON_INSERT} AFTER INSERT ON name_segments "
     f"BEGIN {_SQLITE_NAME_SEARCH_ROW} END",
-    "CREATE TRIGGER IF NOT EXISTS name_segments_search_update "
+    f"CREATE TRIGGER IF NOT EXISTS {_ON_UPDATE} "
     "AFTER UPDATE OF normalized, subject_id, eff_from, rec_from, ordinal ON name_segments "
     f"BEGIN {_SQLITE_NAME_SEARCH_ROW} END",
 ]
-
-SQLITE_NAME_SEARCH_TRIGGERS = ("name_segments_search_insert", "name_segments_search_update")
 
 _PREFIX = _subject_prefix("subject_id")
 SQLITE_NAME_SEARCH_FILL = (
@@ -237,7 +238,7 @@ different."""
 
 POSTGRES_NAME_SEARCH_INDEX = "name_segments_trigrams"
 
-POSTGRES_NAME_SEARCH = """
+POSTGRES_NAME_SEARCH = f"""
 DO $name_search$
 DECLARE
     trgm_schema name;
@@ -259,7 +260,7 @@ BEGIN
     -- One index over every row, open and closed: searches at a past position need the
     -- closed rows, and a search now only skips the few superseded ones.
     EXECUTE format(
-        'CREATE INDEX IF NOT EXISTS name_segments_trigrams ON name_segments '
+        'CREATE INDEX IF NOT EXISTS {POSTGRES_NAME_SEARCH_INDEX} ON name_segments '
         'USING gin (normalized %I.gin_trgm_ops) WITH (gin_pending_list_limit = 256)',
         trgm_schema
     );
@@ -268,10 +269,10 @@ BEGIN
     -- before too.
     IF NOT EXISTS (
         SELECT 1 FROM pg_class
-        WHERE oid = 'name_segments_trigrams'::regclass
+        WHERE oid = '{POSTGRES_NAME_SEARCH_INDEX}'::regclass
         AND 'gin_pending_list_limit=256' = ANY(reloptions)
     ) THEN
-        ALTER INDEX name_segments_trigrams SET (gin_pending_list_limit = 256);
+        ALTER INDEX {POSTGRES_NAME_SEARCH_INDEX} SET (gin_pending_list_limit = 256);
     END IF;
 END
 $name_search$"""

@@ -52,13 +52,13 @@ class TrigramShares:
         A trigram never sampled counts as held by none; ties go in the order of the term."""
         left = list(grams)
         taken: list[tuple[int, str]] = []
+
+        def narrowing(placed: tuple[int, str]) -> tuple[float, float, int]:
+            share = self.shares.get(placed[1], 0.0)
+            apart = all(abs(placed[0] - place) >= 3 for place, _ in taken)
+            return (share if apart else min(1.0, share * OVERLAP), share, placed[0])
+
         while left and len(taken) < count:
-
-            def narrowing(placed: tuple[int, str]) -> tuple[float, float, int]:
-                share = self.shares.get(placed[1], 0.0)
-                apart = all(abs(placed[0] - place) >= 3 for place, _ in taken)
-                return (share if apart else min(1.0, share * OVERLAP), share, placed[0])
-
             best = min(left, key=narrowing)
             taken.append(best)
             left.remove(best)
