@@ -14,6 +14,7 @@ by its own rules gets its own error and takes nothing from the others.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,7 +38,15 @@ writers, few enough that the first of them does not wait long for the last to be
 GATHER_SECONDS = 0.002
 """The longest a leader waits for the writers of the group before to write again."""
 
+NOT_GATHERING = sys.maxsize
+
 Result = TypeVar("Result")
+
+
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
 
 
 @dataclass(eq=False)
@@ -51,10 +60,11 @@ class Write(Generic[Result]):
     """How many times the write met another writer on the same stream and was checked again."""
     result: Result | None = None
     error: BaseException | None = None
-    leads: bool = False
-    """Set when the write's caller is to lead the next group."""
     finished: bool = False
-    wake: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Lock = field(default_factory=_held_lock)
+    """Released once to wake the write's caller: to lead, or because the write finished.
+    A bare lock rather than a ``threading.Event``: its wait and release are single calls
+    into C, and every write of a group pays for one of each."""
 
     def succeed(self, result: Result) -> None:
         self.result, self.finished = result, True
@@ -78,22 +88,25 @@ class WriteQueue(Generic[Result]):
         self._queue: list[Write[Result]] = []
         self._leading = False
         self._last_size = 1
+        self._wanted = NOT_GATHERING
+        """How many queued writes the gathering leader waits for (``_gather``): the writer
+        that makes the queue this long wakes it."""
 
     def submit(self, write: Write[Result]) -> Result:
         """Queue the write and return its result once its group committed, or raise its
         error."""
         with self._lock:
             self._queue.append(write)
-            if not self._leading:
-                self._leading = write.leads = True
-            self._arrived.notify()
-        while not write.finished:
-            if write.leads:
-                write.leads = False
-                self._lead()
-            else:
-                write.wake.wait()
-                write.wake.clear()
+            leads = not self._leading
+            if leads:
+                self._leading = True
+            elif len(self._queue) >= self._wanted:
+                self._arrived.notify()
+        if not leads:
+            write.wake.acquire()  # released once: to lead, or finished
+            leads = not write.finished
+        if leads:
+            self._lead()
         if write.error is not None:
             raise write.error
         assert write.result is not None
@@ -118,24 +131,26 @@ class WriteQueue(Generic[Result]):
                     write.fail(RuntimeError("the write's group ended without an answer"))
             with self._lock:
                 if self._queue:
-                    self._queue[0].leads = True
-                    self._queue[0].wake.set()
+                    self._queue[0].wake.release()
                 else:
                     self._leading = False
             for write in group:
-                write.wake.set()
+                write.wake.release()
 
     def _gather(self) -> None:
         """Wait a moment for as many writers as the last group had. Its writers were all
         answered at once and most are about to write again; the first of them back would
         otherwise commit alone while the others queue behind it."""
-        wanted = min(self._last_size, self.max_group)
+        self._wanted = min(self._last_size, self.max_group)
         deadline = time.monotonic() + GATHER_SECONDS
-        while len(self._queue) < wanted:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            self._arrived.wait(left)
+        try:
+            while len(self._queue) < self._wanted:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._arrived.wait(left)
+        finally:
+            self._wanted = NOT_GATHERING
 
 
 class Overlay(Repository[UUID]):
