@@ -15,6 +15,13 @@ answer the bytes as read, without decoding them. No roles, rate limit, read poin
 request id or problem documents: the ledger's distance from this floor is its own code;
 this floor's distance from the bare one is the stack's.
 
+The name floor (``/floor/v1/names/{subject_id}``, when ``BARE_FLOOR_PG`` names a PostgreSQL
+database holding a ledger's views): what a name search on PostgreSQL must still do once an
+index has found its subject, handed here in the path. Check the token as above; in a worker
+thread, read the subject's open profile document by its primary key; answer it as a page of
+one, with the access line. The ledger's distance from it is the search itself (the trigram
+look-up and the page query) and the ledger's own code.
+
 Run: ``.venv/bin/python bench/bare_app.py --port 8001``.
 """
 
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import hashlib
 import os
 import sqlite3
@@ -134,6 +142,7 @@ async def list_measures(as_of: str | None = None, limit: int = 100) -> dict[str,
 # The work floor -----------------------------------------------------------------------------
 
 FLOOR_DB = os.environ.get("BARE_FLOOR_DB", "")
+FLOOR_PG = os.environ.get("BARE_FLOOR_PG", "")
 TOKEN_SHA256 = os.environ.get("BARE_FLOOR_TOKEN_SHA256", "")
 _threads = ThreadPoolExecutor(40, thread_name_prefix="floor")
 _local = threading.local()
@@ -163,6 +172,27 @@ def _measures_page(limit: int) -> bytes:
         .fetchall()
     )
     return b'{"items":[' + b",".join(bytes(row[0]) for row in rows) + b'],"next_cursor":null}'
+
+
+@functools.cache
+def _pg_pool() -> Any:
+    """Connections opened before the load, as the ledger's pool holds them."""
+    from psycopg_pool import ConnectionPool
+
+    pool = ConnectionPool(FLOOR_PG, min_size=8, max_size=16, kwargs={"autocommit": True})
+    pool.wait()
+    return pool
+
+
+def _named_page(subject_id: str) -> bytes:
+    with _pg_pool().connection() as connection:
+        row = connection.execute(
+            "SELECT document FROM profile_segments WHERE subject_id = %s AND rec_to IS NULL "
+            "AND eff_to IS NULL",
+            (subject_id,),
+        ).fetchone()
+    items = [] if row is None else [row[0].encode()]
+    return b'{"items":[' + b",".join(items) + b'],"next_cursor":null}'
 
 
 def _allowed(request: Request) -> bool:
@@ -200,7 +230,15 @@ async def floor_measures(request: Request, limit: int = 100) -> Response:
     return await _floor_answer(request, True, _measures_page, limit)
 
 
+@app.get("/floor/v1/names/{subject_id}")
+async def floor_names(subject_id: str, request: Request) -> Response:
+    # The name in the query is the one the ledger was asked for; the index found the id.
+    return await _floor_answer(request, True, _named_page, subject_id)
+
+
 def main() -> None:
+    if FLOOR_PG:
+        _pg_pool()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)

@@ -11,7 +11,9 @@ Then one ``ledger serve`` per size answers, under wrk's 8 connections, in turn a
 - GET /v1/subjects/{id} (random subjects),
 - GET /v1/measures?as_of=<date>&limit=100 (dates across the history; also with 1 connection,
   the first page of the list as of a date, at 1M measures for the 5M ledger),
-- GET /v1/subjects?name=<a subject's full name>,
+- GET /v1/subjects?name=<a subject's full name>, and its floor: ``bench/bare_app.py`` under
+  uvicorn, reading by primary key the one profile document the search finds (its subject id
+  handed over in the path), with the same key check, thread hop and access line,
 - GET /v1/changes?since=position:A&until=position:A+10000&limit=100,
 
 and prints p50/p99 at each size, the ratio of the p99s, and each server's memory (RSS).
@@ -23,6 +25,7 @@ first run builds for a long while; run it under nohup with ``--build-only``).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import time
 from dataclasses import dataclass
@@ -135,7 +138,15 @@ def prepare(server: str, prefix: str, size: str, keep: bool) -> Ledger:
     return Ledger(size, url, subjects, last)
 
 
-FIGURES = ("GET subject", "measures page", "measures page, 1 conn", "name search", "changes page")
+NAME_FLOOR = "name search floor"
+FIGURES = (
+    "GET subject",
+    "measures page",
+    "measures page, 1 conn",
+    "name search",
+    NAME_FLOOR,
+    "changes page",
+)
 
 
 def requests_for(ledger: Ledger, figure: str, seed: int = 7) -> list[load.Request]:
@@ -150,9 +161,12 @@ def requests_for(ledger: Ledger, figure: str, seed: int = 7) -> list[load.Reques
             for k in range(20)
         ]
         return [load.Request("GET", f"/v1/measures?as_of={d}&limit=100") for d in dates]
-    if figure == "name search":
-        names = [scale_data.primary_name(draw.randrange(ledger.subjects)) for _ in range(200)]
-        return [load.Request("GET", f"/v1/subjects?name={quote(n)}") for n in names]
+    if figure in ("name search", NAME_FLOOR):
+        drawn = [draw.randrange(ledger.subjects) for _ in range(200)]
+        names = [(scale_data.subject_id(k), scale_data.primary_name(k)) for k in drawn]
+        if figure == NAME_FLOOR:  # the subject the index would find, handed to the floor
+            return [load.Request("GET", f"/floor/v1/names/{i}?name={quote(n)}") for i, n in names]
+        return [load.Request("GET", f"/v1/subjects?name={quote(n)}") for _, n in names]
     if figure == "changes page":
         window = 10_000
         starts = [draw.randrange(1, max(ledger.last_position - window, 2)) for _ in range(20)]
@@ -202,22 +216,30 @@ def measure(args: argparse.Namespace, ledgers: list[Ledger]) -> common.Report:
     with ExitStack() as stack:
         servers = {}
         headers = {}
+        floors = {}
         for ledger in ledgers:
             servers[ledger.size] = stack.enter_context(common.serve_ledger(ledger.url))
-            headers[ledger.size] = load.bearer(common.create_key(ledger.url, "reader"))
+            token = common.create_key(ledger.url, "reader")
+            headers[ledger.size] = load.bearer(token)
+            floor_env = {
+                "BARE_FLOOR_PG": ledger.url,
+                "BARE_FLOOR_TOKEN_SHA256": hashlib.sha256(token.encode()).hexdigest(),
+            }
+            floors[ledger.size] = stack.enter_context(common.serve_bare(floor_env))
         idle = {size: server.rss_mib() for size, server in servers.items()}
         plans = {}
         for ledger in ledgers:
             for figure in FIGURES:
                 requests = requests_for(ledger, figure)
-                load.check_answers(servers[ledger.size].base, requests[:3], headers[ledger.size])
+                server = floors if figure == NAME_FLOOR else servers
+                load.check_answers(server[ledger.size].base, requests[:3], headers[ledger.size])
                 plans[(figure, ledger.size)] = requests
 
         def run(figure: str, size: str) -> Any:
             def once() -> load.WrkResult:
                 connections = 1 if figure.endswith("1 conn") else args.connections
                 result = load.wrk(
-                    servers[size].base,
+                    (floors if figure == NAME_FLOOR else servers)[size].base,
                     plans[(figure, size)],
                     connections=connections,
                     seconds=args.seconds,
@@ -264,6 +286,15 @@ def measure(args: argparse.Namespace, ledgers: list[Ledger]) -> common.Report:
         if len(sizes) == 2:
             row.append(f"{p99s[1] / p99s[0]:.2f}x")
         report.add(*row)
+    for size in sizes:
+        searched, floor = (
+            common.median([r.p99_ms for r in results[f"{figure}|{size}"]])
+            for figure in ("name search", NAME_FLOOR)
+        )
+        report.note(
+            f"name search at {size}: p99 {searched:.2f} ms against {floor:.2f} ms for its floor "
+            f"(bench/bare_app.py: the page's one document read by key), {searched / floor:.2f}x"
+        )
     for ledger in ledgers:
         report.note(
             f"{ledger.size}: {ledger.last_position:,} events, {ledger.subjects:,} subjects; "
