@@ -43,6 +43,12 @@ class SQLDialect(Protocol):
         """The store's type for each column type the SQL names in braces (``{REAL}``)."""
         ...
 
+    @property
+    def table_exists(self) -> str:
+        """A query of one row if the table its parameter names (as ``table`` names it)
+        exists, of none otherwise."""
+        ...
+
     def adapt(self, sql: str) -> str:
         """The statement with the store's placeholders."""
         ...
@@ -115,13 +121,20 @@ class Tables:
         """Run the tables' DDL under the lock that every table creation of the ledger takes
         (on PostgreSQL, processes starting together would otherwise race in the catalog,
         "tuple concurrently updated", even with IF NOT EXISTS)."""
-        with self.sql_dialect.creation_lock():
-            self._run(ddl)
-
-    def _run(self, ddl: Sequence[str]) -> None:
-        with self.transaction(commit=True) as statements:
+        with self.creating() as statements:
             for statement in ddl:
                 statements.execute(statement)
+
+    @contextmanager
+    def creating(self) -> Iterator[Statements]:
+        """A transaction under the creation lock, committed at the end of the block."""
+        with self.sql_dialect.creation_lock(), self.transaction(commit=True) as statements:
+            yield statements
+
+    def exists(self, statements: Statements, name: str) -> bool:
+        """Whether the table ``name`` exists."""
+        statements.execute(self.sql_dialect.table_exists, (self.sql_dialect.table(name),))
+        return statements.fetchone() is not None
 
     def adapt(self, sql: str) -> str:
         adapted = self._adapted.get(sql)

@@ -1,15 +1,19 @@
 """The ledger's Merkle tree, kept in the same transaction as the events it covers.
 
-Two tables beside the events: every leaf (its index, the position of its event, its hash)
-and every node that roots a complete aligned subtree (``application.proofs.merkle``). A
-write appends its events' leaves and the nodes they complete inside the transaction that
+One table beside the events holds every leaf (its index, the position of its event, its
+hash) and every node that roots a complete aligned subtree (``application.proofs.merkle``).
+A write appends its events' leaves and the nodes they complete inside the transaction that
 stores the events, after the store has given them their positions and while it still holds
 the lock that orders writers (SQLite's one writer; PostgreSQL's table lock). So the tree can
 never skip, reorder or lag an event: any position a read names already has its tree, and a
 write whose tree cannot be stored is not stored either.
 
-Appending reads only the right edge of the tree (one node per set bit of its size); a root
-at any size or a proof reads O(log n) nodes in one statement.
+Rows are numbered in the order the tree creates them (``node_id``): each leaf, then the
+nodes it completes, lowest first. Every write therefore adds its rows at the end of the
+table and of the leaves' index by position, touching one page of each; keyed by level and
+index instead, its nodes landed on a page per level, and the tree cost a single write twice
+the pages. Appending reads only the right edge of the tree (one node per set bit of its
+size); a root at any size or a proof reads O(log n) nodes in one statement.
 """
 
 from __future__ import annotations
@@ -18,32 +22,64 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import structlog
+
 from application.proofs import merkle
 from application.proofs.merkle import NodeKey
 from application.tables import Row, Statements, Tables
 
-LEAVES = "ledger_merkle_leaves"
-NODES = "ledger_merkle_nodes"
+log = structlog.get_logger("merkle")
+
+TREE = "ledger_merkle_tree"
 DDL = (
-    f"CREATE TABLE IF NOT EXISTS {{{LEAVES}}} ("
-    "leaf_index {BIGINT} PRIMARY KEY, position {BIGINT} NOT NULL UNIQUE, hash {BLOB} NOT NULL)",
-    f"CREATE TABLE IF NOT EXISTS {{{NODES}}} ("
-    "level INTEGER NOT NULL, node_index {BIGINT} NOT NULL, hash {BLOB} NOT NULL, "
-    "PRIMARY KEY (level, node_index)){CLUSTERED}",
+    f"CREATE TABLE IF NOT EXISTS {{{TREE}}} ("
+    "node_id {BIGINT} PRIMARY KEY, leaf_index {BIGINT}, position {BIGINT}, "
+    "hash {BLOB} NOT NULL)",
+    # Leaves only: a node has no position, and would otherwise add a row at the index's start.
+    f"CREATE UNIQUE INDEX IF NOT EXISTS ledger_merkle_tree_positions ON {{{TREE}}} (position) "
+    "WHERE position IS NOT NULL",
 )
-LEAF_INSERT = f"INSERT INTO {{{LEAVES}}} (leaf_index, position, hash) VALUES (?, ?, ?)"
-NODE_INSERT = f"INSERT INTO {{{NODES}}} (level, node_index, hash) VALUES (?, ?, ?)"
-LAST_LEAF = f"SELECT leaf_index, position, hash FROM {{{LEAVES}}} ORDER BY leaf_index DESC LIMIT 1"
-LEAF_AT = f"SELECT leaf_index, hash FROM {{{LEAVES}}} WHERE position = ?"
-SIZE_AT = f"SELECT leaf_index FROM {{{LEAVES}}} WHERE position <= ? ORDER BY position DESC LIMIT 1"
+NODE_INSERT = f"INSERT INTO {{{TREE}}} (node_id, leaf_index, position, hash) VALUES (?, ?, ?, ?)"
+LAST_LEAF = (
+    f"SELECT leaf_index, position, hash FROM {{{TREE}}} WHERE position IS NOT NULL "
+    "ORDER BY position DESC LIMIT 1"
+)
+LEAF_AT = f"SELECT leaf_index, hash FROM {{{TREE}}} WHERE position = ?"
+SIZE_AT = f"SELECT leaf_index FROM {{{TREE}}} WHERE position <= ? ORDER BY position DESC LIMIT 1"
 LEAVES_BETWEEN = (
-    f"SELECT leaf_index, position, hash FROM {{{LEAVES}}} WHERE position >= ? AND position <= ? "
+    f"SELECT leaf_index, position, hash FROM {{{TREE}}} WHERE position >= ? AND position <= ? "
     "ORDER BY position"
 )
 LEAVES_FROM = (
-    f"SELECT leaf_index, position, hash FROM {{{LEAVES}}} WHERE leaf_index >= ? "
-    "ORDER BY leaf_index LIMIT ?"
+    f"SELECT leaf_index, position, hash FROM {{{TREE}}} WHERE node_id >= ? "
+    "AND position IS NOT NULL ORDER BY node_id LIMIT ?"
 )
+
+FORMER_LEAVES, FORMER_NODES = "ledger_merkle_leaves", "ledger_merkle_nodes"
+"""The tables the tree was kept in before: leaves, and nodes keyed by level and index."""
+_POPCOUNT = " + ".join(f"((t >> {bit}) & 1)" for bit in range(63))
+"""The set bits of ``t`` (a non-negative 63-bit integer), in SQL both stores speak."""
+MOVE_LEAVES = (
+    f"INSERT INTO {{{TREE}}} (node_id, leaf_index, position, hash) "
+    f"SELECT 2 * t - ({_POPCOUNT}), leaf_index, position, hash FROM "
+    f"(SELECT leaf_index AS t, leaf_index, position, hash FROM {{{FORMER_LEAVES}}}) former"
+)
+MOVE_NODES = (
+    f"INSERT INTO {{{TREE}}} (node_id, hash) SELECT 2 * t - ({_POPCOUNT}) + level, hash FROM "
+    f"(SELECT ((node_index + 1) << level) - 1 AS t, level, hash FROM {{{FORMER_NODES}}}) former"
+)
+"""``node_id`` of each former row, computed by the database."""
+
+
+def node_id(level: int, index: int) -> int:
+    """The row number of node ``(level, index)``: how many rows the tree holds before it.
+
+    The node is completed by leaf ``t = (index + 1) * 2**level - 1``, before which the tree
+    holds ``2t - popcount(t)`` rows (a tree of ``n`` leaves holds ``2n - popcount(n)``:
+    every leaf and every perfect aligned subtree); that leaf comes first, then the nodes it
+    completes, one per level up to ``level``."""
+    completing = ((index + 1) << level) - 1
+    return 2 * completing - completing.bit_count() + level
 
 
 @dataclass(frozen=True)
@@ -72,6 +108,28 @@ class MerkleTree:
 
     def create(self) -> None:
         self.tables.create(DDL)
+        self._move_former_tables()
+
+    def _move_former_tables(self) -> None:
+        """Move a tree kept in the former tables into the one table, once, as it stands: its
+        rows are copied, not computed again from the log, so that a log changed behind the
+        ledger's back still disagrees with its tree."""
+        with self.tables.creating() as statements:
+            if not self.tables.exists(statements, FORMER_LEAVES):
+                return
+            statements.execute(f"SELECT 1 FROM {{{TREE}}} LIMIT 1")
+            if statements.fetchone() is not None:
+                log.warning(
+                    "former tree tables left as they are: the tree is kept in another table",
+                    tables=[FORMER_LEAVES, FORMER_NODES],
+                )
+                return
+            statements.execute(MOVE_LEAVES)
+            if self.tables.exists(statements, FORMER_NODES):
+                statements.execute(MOVE_NODES)
+                statements.execute(f"DROP TABLE {{{FORMER_NODES}}}")
+            statements.execute(f"DROP TABLE {{{FORMER_LEAVES}}}")
+        log.info("tree moved into one table", table=TREE)
 
     @contextmanager
     def reading(self) -> Iterator[Statements]:
@@ -95,14 +153,15 @@ class MerkleTree:
             self._frontier(statements, size, b"" if last is None else last.hash),
         )
         self._edge = _Edge(size + len(leaves), leaves[-1][1], grown)
-        statements.executemany(
-            LEAF_INSERT,
-            [(size + offset, position, leaf) for offset, (position, leaf) in enumerate(leaves)],
-        )
-        statements.executemany(
-            NODE_INSERT,
-            [(level, index, node) for (level, index), node in created.items() if level > 0],
-        )
+        positions = {size + offset: position for offset, (position, _) in enumerate(leaves)}
+        rows = [
+            (node_id(level, index), index, positions[index], node)
+            if level == 0
+            else (node_id(level, index), None, None, node)
+            for (level, index), node in created.items()
+        ]
+        rows.sort()  # in the order the tree made them: every row at the table's end
+        statements.executemany(NODE_INSERT, rows)
 
     def _frontier(self, statements: Statements, size: int, last: bytes) -> dict[NodeKey, bytes]:
         """The tree's right edge: as this process left it, if the tree still ends with the
@@ -140,7 +199,7 @@ class MerkleTree:
 
     def leaves(self, statements: Statements, start: int, limit: int) -> list[Leaf]:
         """Up to ``limit`` leaves from index ``start``, in order."""
-        statements.execute(LEAVES_FROM, (start, limit))
+        statements.execute(LEAVES_FROM, (node_id(0, start), limit))
         return [_leaf(row) for row in statements.fetchall()]
 
     def leaves_between(self, first: int, last: int) -> dict[int, Leaf]:
@@ -152,28 +211,14 @@ class MerkleTree:
 
     def nodes(self, statements: Statements, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
         """The stored hashes of ``keys``, in one statement; keys not stored are left out."""
-        wanted = sorted(set(keys))
+        wanted = {node_id(*key): key for key in set(keys)}
         if not wanted:
             return {}
-        leaves = [index for level, index in wanted if level == 0]
-        inner = [(level, index) for level, index in wanted if level > 0]
-        parts, params = [], []
-        if leaves:
-            marks = ",".join("?" * len(leaves))
-            parts.append(
-                f"SELECT 0 AS level, leaf_index AS node_index, hash FROM {{{LEAVES}}} "
-                f"WHERE leaf_index IN ({marks})"
-            )
-            params.extend(leaves)
-        if inner:
-            ors = " OR ".join("(level = ? AND node_index = ?)" for _ in inner)
-            parts.append(f"SELECT level, node_index, hash FROM {{{NODES}}} WHERE {ors}")
-            params.extend(value for key in inner for value in key)
-        statements.execute(" UNION ALL ".join(parts), params)
-        return {
-            (int(row["level"]), int(row["node_index"])): bytes(row["hash"])
-            for row in statements.fetchall()
-        }
+        marks = ",".join("?" * len(wanted))
+        statements.execute(
+            f"SELECT node_id, hash FROM {{{TREE}}} WHERE node_id IN ({marks})", sorted(wanted)
+        )
+        return {wanted[int(row["node_id"])]: bytes(row["hash"]) for row in statements.fetchall()}
 
     def root(self, statements: Statements, size: int) -> bytes:
         """The tree head at ``size``, from O(log n) stored nodes."""

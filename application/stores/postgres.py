@@ -73,6 +73,8 @@ class PostgresDialect:
         "CLUSTERED": "",
     }
 
+    table_exists = "SELECT 1 WHERE to_regclass(?) IS NOT NULL"
+
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
 

@@ -133,6 +133,8 @@ class SQLiteDialect:
         "CLUSTERED": " WITHOUT ROWID",
     }
 
+    table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+
     def adapt(self, sql: str) -> str:
         return sql
 

@@ -32,8 +32,10 @@ from application.settings import Settings
 from domain.values import Actor, Authority, Name, Profile, Source, SubjectKind
 from tests.api.payloads import designation, subject
 from tests.conftest import FILE_STORES, STORES, store_url
+from tests.support import merkle_rows
 from tests.support.clock import FakeClock
 from tests.support.keys import bearer, issue
+from tests.support.merkle_rows import TreeRows
 
 PROBLEM = "application/problem+json"
 OPERATOR = Actor("k1", "operator")
@@ -203,18 +205,9 @@ def event_id(event: dict[str, Any]) -> str:
     return f"{event['aggregate_id']}@{event['version']}"
 
 
-def tree_rows(services: Services) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Every row of the tree's two tables, in key order."""
-    with services.ledger.merkle.tables.transaction(commit=False) as statements:
-        statements.execute(
-            "SELECT leaf_index, position, hash FROM {ledger_merkle_leaves} ORDER BY leaf_index"
-        )
-        leaves = [(r["leaf_index"], r["position"], bytes(r["hash"])) for r in statements.fetchall()]
-        statements.execute(
-            "SELECT level, node_index, hash FROM {ledger_merkle_nodes} ORDER BY level, node_index"
-        )
-        nodes = [(r["level"], r["node_index"], bytes(r["hash"])) for r in statements.fetchall()]
-    return leaves, nodes
+def tree_rows(services: Services) -> TreeRows:
+    """Every leaf and inner node of the tree, in key order."""
+    return merkle_rows.tree_rows(services.ledger.merkle.tables)
 
 
 def stored_nodes(services: Services) -> dict[tuple[int, int], bytes]:

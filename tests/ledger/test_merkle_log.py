@@ -32,6 +32,8 @@ from application.demo.founding_example import load_founding_example
 from application.settings import Settings
 from domain.values import Actor, Authority, MeasureKind, Name, Profile, Source, SubjectKind
 from tests.conftest import FILE_STORES
+from tests.support import merkle_rows
+from tests.support.merkle_rows import TreeRows
 
 pytestmark = pytest.mark.parametrize("store_kind", FILE_STORES)
 
@@ -41,7 +43,6 @@ WRITES = 30
 EVENTS_PER_WRITER = 6 * 1 + 8 * 2 + 8 * 3 + 8 * 1
 """Of a writer's 30 writes: 6 amend the shared profile, 8 register with one measure, 8 with
 two, 8 with none."""
-TreeRows = tuple[list[tuple[int, int, bytes]], list[tuple[int, int, bytes]]]
 
 
 @contextmanager
@@ -110,21 +111,7 @@ def subtree(leaves: Sequence[bytes]) -> bytes:
 
 
 def tree_rows(services: Services) -> TreeRows:
-    with services.ledger.merkle.tables.transaction(commit=False) as statements:
-        statements.execute(
-            "SELECT leaf_index, position, hash FROM {ledger_merkle_leaves} ORDER BY leaf_index"
-        )
-        leaves = [
-            (int(r["leaf_index"]), int(r["position"]), bytes(r["hash"]))
-            for r in statements.fetchall()
-        ]
-        statements.execute(
-            "SELECT level, node_index, hash FROM {ledger_merkle_nodes} ORDER BY level, node_index"
-        )
-        nodes = [
-            (int(r["level"]), int(r["node_index"]), bytes(r["hash"])) for r in statements.fetchall()
-        ]
-    return leaves, nodes
+    return merkle_rows.tree_rows(services.ledger.merkle.tables)
 
 
 def recomputed_tree(services: Services) -> TreeRows:
@@ -213,8 +200,7 @@ def test_the_tree_after_concurrent_writers_is_the_tree_of_the_raw_log(database_u
 
 def drop_tree(services: Services) -> None:
     with services.ledger.merkle.tables.transaction(commit=True) as statements:
-        statements.execute("DROP TABLE {ledger_merkle_leaves}")
-        statements.execute("DROP TABLE {ledger_merkle_nodes}")
+        statements.execute("DROP TABLE {ledger_merkle_tree}")
 
 
 def test_a_log_written_before_the_tree_gets_its_tree_on_the_next_start(
