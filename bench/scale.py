@@ -75,13 +75,16 @@ def _create(server: str, name: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def _events(url: str) -> int:
-    """How many events the ledger holds. Positions may skip a few (a batch rolled back and
-    inserted again takes new ones), so the last position is not always the count."""
+def _events(url: str, table: str) -> int:
+    """How many events the ledger's events ``table`` holds. Positions may skip a few (a batch
+    rolled back and inserted again takes new ones), so the last position is not always the
+    count."""
     import psycopg
+    from psycopg import sql
 
     with psycopg.connect(url) as connection:
-        row = connection.execute("SELECT count(*) FROM sanctionsledger_events").fetchone()
+        query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+        row = connection.execute(query).fetchone()
         return int(row[0]) if row else 0
 
 
@@ -115,7 +118,9 @@ def prepare(server: str, prefix: str, size: str, keep: bool) -> Ledger:
     services = bootstrap(Settings(database_url=url, projections="external"))
     try:
         last = services.ledger.last_position()
-        complete = last == expected or (last > expected and _events(url) == expected)
+        recorder: Any = services.ledger.recorder  # the PostgreSQL recorder names its table
+        table = recorder.events_table_name
+        complete = last == expected or (last > expected and _events(url, table) == expected)
         if last != 0 and not complete and not scale_data.resumable(services.ledger, subjects):
             common.progress(f"{name}: {last:,} events, not the {expected:,} expected; rebuilding")
             services.close()

@@ -107,29 +107,34 @@ class MerkleTree:
         """The frontier this process left after its last append, for the next one."""
 
     def create(self) -> None:
-        self.tables.create(DDL)
-        self._move_former_tables()
+        """The tree's table, with a tree kept in the former tables moved into it, in the one
+        transaction under the creation lock that every start takes."""
+        with self.tables.creating() as statements:
+            for statement in DDL:
+                statements.execute(statement)
+            moved = self._move_former_tables(statements)
+        if moved:
+            log.info("tree moved into one table", table=TREE)
 
-    def _move_former_tables(self) -> None:
+    def _move_former_tables(self, statements: Statements) -> bool:
         """Move a tree kept in the former tables into the one table, once, as it stands: its
         rows are copied, not computed again from the log, so that a log changed behind the
-        ledger's back still disagrees with its tree."""
-        with self.tables.creating() as statements:
-            if not self.tables.exists(statements, FORMER_LEAVES):
-                return
-            statements.execute(f"SELECT 1 FROM {{{TREE}}} LIMIT 1")
-            if statements.fetchone() is not None:
-                log.warning(
-                    "former tree tables left as they are: the tree is kept in another table",
-                    tables=[FORMER_LEAVES, FORMER_NODES],
-                )
-                return
-            statements.execute(MOVE_LEAVES)
-            if self.tables.exists(statements, FORMER_NODES):
-                statements.execute(MOVE_NODES)
-                statements.execute(f"DROP TABLE {{{FORMER_NODES}}}")
-            statements.execute(f"DROP TABLE {{{FORMER_LEAVES}}}")
-        log.info("tree moved into one table", table=TREE)
+        ledger's back still disagrees with its tree. Whether it moved one."""
+        if not self.tables.exists(statements, FORMER_LEAVES):
+            return False
+        statements.execute(f"SELECT 1 FROM {{{TREE}}} LIMIT 1")
+        if statements.fetchone() is not None:
+            log.warning(
+                "former tree tables left as they are: the tree is kept in another table",
+                tables=[FORMER_LEAVES, FORMER_NODES],
+            )
+            return False
+        statements.execute(MOVE_LEAVES)
+        if self.tables.exists(statements, FORMER_NODES):
+            statements.execute(MOVE_NODES)
+            statements.execute(f"DROP TABLE {{{FORMER_NODES}}}")
+        statements.execute(f"DROP TABLE {{{FORMER_LEAVES}}}")
+        return True
 
     @contextmanager
     def reading(self) -> Iterator[Statements]:
@@ -154,13 +159,14 @@ class MerkleTree:
         )
         self._edge = _Edge(size + len(leaves), leaves[-1][1], grown)
         positions = {size + offset: position for offset, (position, _) in enumerate(leaves)}
+        # ``created`` is in the order the tree made its nodes, which is ``node_id`` order:
+        # every row lands at the table's end.
         rows = [
             (node_id(level, index), index, positions[index], node)
             if level == 0
             else (node_id(level, index), None, None, node)
             for (level, index), node in created.items()
         ]
-        rows.sort()  # in the order the tree made them: every row at the table's end
         statements.executemany(NODE_INSERT, rows)
 
     def _frontier(self, statements: Statements, size: int, last: bytes) -> dict[NodeKey, bytes]:
