@@ -5,14 +5,16 @@ views written by earlier versions must keep comparing equal, so the text is exac
 ``json.JSONEncoder(separators=(",", ":"), sort_keys=...)`` writes (``ensure_ascii`` on).
 ``orjson`` writes the same bytes for JSON whose text is printable ASCII, at a fraction of the
 cost. Where it might not (a character it leaves raw that the standard library escapes:
-non-ASCII or DEL; a key that is not a string, an integer beyond 64 bits, a dataclass or a
-time), the standard library writes it. The views' documents hold only what
+non-ASCII or DEL; a float it writes otherwise: ``1e-7`` for ``1e-07``, ``0.00001`` for
+``1e-05``; a key that is not a string, an integer beyond 64 bits, a dataclass or a time),
+the standard library writes it. The views' documents hold only what
 ``application.documents.plain`` makes: strings, numbers, booleans, lists and dicts.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -24,6 +26,10 @@ _SORTED = _STRICT | orjson.OPT_SORT_KEYS
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 _DEL = b"\x7f"
+_FLOAT_FORMS = re.compile(rb"[0-9][eE]|0\.0000")
+"""Where ``orjson`` may have written a float as the standard library does not: any exponent,
+and the small numbers it writes without one. Text in a string that looks so only costs the
+slower way."""
 
 
 def _refuse(value: Any) -> Any:
@@ -35,7 +41,7 @@ def _fast(value: Any, option: int) -> bytes | None:
         text = orjson.dumps(value, default=_refuse, option=option)
     except TypeError:  # a key that is not a string, a big integer, a type orjson leaves
         return None
-    if not text.isascii() or _DEL in text:
+    if not text.isascii() or _DEL in text or _FLOAT_FORMS.search(text):
         return None
     return text
 
