@@ -16,7 +16,7 @@ from application.bootstrap import Services
 from application.reading import Reader
 from tests.api import payloads
 from tests.api.test_subject_lane import recorded_subjects, through_lane
-from tests.support.keys import bearer, issue
+from tests.support.keys import bearer, cached_key, issue
 
 PLAIN = [
     "",
@@ -75,16 +75,18 @@ def test_a_page_past_the_event_loop_budget_is_read_in_a_thread_the_same(
     monkeypatch.setattr(Reader, "measure_page_now", over_budget)
     in_thread = [client.get(f"/v1/measures?{query}").content for query in PLAIN]
     assert in_thread == on_loop
-    reader = bearer(issue(services, "reader"))
+    reader = bearer(cached_key(services, "reader", monkeypatch))
     client.get("/v1/measures", headers=reader)
     assert through_lane(client, "/v1/measures", reader, MeasuresLane) == (200, 0)
     # Each plain read, and the one through the lane (the first with a new key takes the app).
     assert len(stopped) == (len(PLAIN) + 1 if services.reads_in_process else 0)
 
 
-def test_a_plain_page_is_answered_by_the_lane_alone(client: TestClient, services: Services) -> None:
+def test_a_plain_page_is_answered_by_the_lane_alone(
+    client: TestClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     recorded_measures(client)
-    reader = bearer(issue(services, "reader"))
+    reader = bearer(cached_key(services, "reader", monkeypatch))
     client.get("/v1/measures", headers=reader)  # the key is now in the cache
     for query in PLAIN:
         answered = through_lane(

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,7 +16,7 @@ from api.limits import RateLimiter
 from api.subject_lane import SubjectLane
 from application.bootstrap import Services
 from tests.api import payloads
-from tests.support.keys import bearer, issue
+from tests.support.keys import bearer, cached_key, issue
 
 
 def recorded_subjects(client: TestClient) -> list[str]:
@@ -96,9 +97,11 @@ def through_lane(
     return messages[0]["status"], passed.calls
 
 
-def test_a_plain_read_is_answered_by_the_lane_alone(client: TestClient, services: Services) -> None:
+def test_a_plain_read_is_answered_by_the_lane_alone(
+    client: TestClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     subject = recorded_subjects(client)[1]
-    reader = bearer(issue(services, "reader"))
+    reader = bearer(cached_key(services, "reader", monkeypatch))
     client.get(f"/v1/subjects/{subject}", headers=reader)  # the key is now in the cache
     assert through_lane(client, f"/v1/subjects/{subject}", reader) == (200, 0)
 

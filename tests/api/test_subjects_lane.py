@@ -15,7 +15,7 @@ from application.bootstrap import Services
 from application.reading import Reader
 from tests.api import payloads
 from tests.api.test_subject_lane import through_lane
-from tests.support.keys import bearer, issue
+from tests.support.keys import bearer, cached_key, issue
 
 NAMES = ["SOIN, Dmitriy Yurevich", "SØREN, Åse", "AL-HAJJ, Ali", "O'BRIEN, Sean", "PETROV, Ivan"]
 PLAIN = [
@@ -60,7 +60,7 @@ def test_a_plain_search_is_answered_by_the_lane_alone(
     client: TestClient, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recorded_names(client)
-    reader = bearer(issue(services, "reader"))
+    reader = bearer(cached_key(services, "reader", monkeypatch))
     client.get("/v1/subjects", headers=reader)  # the key is now in the cache
     for query in PLAIN:
         answered = through_lane(

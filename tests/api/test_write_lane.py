@@ -16,7 +16,7 @@ from api.limits import RateLimiter
 from api.write_lane import WriteLane
 from application.bootstrap import Services
 from tests.api import payloads
-from tests.support.keys import bearer, issue
+from tests.support.keys import bearer, cached_key, issue
 from tests.support.ledgers import log_dump
 
 ROUTE = {"If-Match": "*"}
@@ -157,9 +157,9 @@ def through_lane(
 
 
 def test_a_plain_write_is_recorded_by_the_lane_alone(
-    client: TestClient, services: Services
+    client: TestClient, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    operator = bearer(issue(services, "operator"))
+    operator = bearer(cached_key(services, "operator", monkeypatch))
     client.get("/v1/subjects", headers=operator)  # the key is now in the cache
     body = json.dumps(payloads.subject("LANE", "L-1")).encode()
     headers = {**operator, "Content-Type": "application/json", "Content-Length": str(len(body))}

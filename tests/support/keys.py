@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from application.bootstrap import Services
 from application.keys import CLI, Role
 from tests.support.secrets import remember
@@ -15,3 +17,14 @@ def issue(services: Services, role: Role | str, name: str | None = None) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def cached_key(services: Services, role: Role | str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new key, and the process's key cache trusted for the rest of the test.
+
+    A lane answers only with a key the cache verifies, and the cache is trusted for half a
+    second after it last read the keys' revision: on a loaded machine more than that can pass
+    between the request that fills it and the one the test sends through the lane.
+    """
+    monkeypatch.setattr(services.keys.cache, "max_age", 3600.0)
+    return issue(services, role)
