@@ -6,6 +6,8 @@ row of the session's PostgreSQL database, or in any log line (``tests/conftest.p
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import shutil
 import subprocess
@@ -43,15 +45,39 @@ def secret_parts() -> list[bytes]:
     return found
 
 
-def finder(secrets: list[bytes]) -> Callable[[bytes], list[bytes]]:
-    """Which of ``secrets`` a piece of data holds, in one pass of one pattern: the secrets
-    are merged into a trie, so that the pattern tries one branch per byte wherever it
-    stands, not one per secret (the session issues hundreds, and its files and databases
-    are large)."""
-    if not secrets:
+def finder(secrets: list[bytes], *, tool: str | None = "grep") -> Callable[[bytes], list[bytes]]:
+    """Which of ``secrets`` a piece of data holds, in one pass.
+
+    The session issues hundreds of secrets and leaves tens of megabytes of files and
+    database rows to search. ``grep -F`` looks for all of them at once at several hundred
+    megabytes a second; where it is missing (or ``tool`` is None) the secrets are merged into
+    one regular expression's trie, which tries one branch per byte wherever it stands, not
+    one per secret, but runs some ten times slower."""
+    words = sorted(set(secrets))
+    if not words:
         return lambda _data: []
-    pattern = re.compile(_trie_pattern(sorted(set(secrets))))
-    return lambda data: [found.group() for found in pattern.finditer(data)]
+    found = shutil.which(tool) if tool else None
+    if found is not None:
+        return functools.partial(_grep, found, words)
+    pattern = re.compile(_trie_pattern(words))
+    return lambda data: [match.group() for match in pattern.finditer(data)]
+
+
+def _grep(tool: str, words: list[bytes], data: bytes) -> list[bytes]:
+    """Each occurrence of the words in ``data``: fixed strings, binary data read as text,
+    bytes compared as bytes (the C locale)."""
+    assert not any(b"\n" in word for word in words), "grep takes one word per line"
+    patterns = [argument for word in words for argument in (b"-e", word)]
+    done = subprocess.run(
+        [tool.encode(), b"-F", b"-a", b"-o", *patterns],
+        input=data,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+    if done.returncode > 1:  # 1: nothing found
+        raise RuntimeError(f"grep failed: {done.stderr.decode(errors='replace')}")
+    return done.stdout.splitlines()
 
 
 def _trie_pattern(words: list[bytes]) -> bytes:
