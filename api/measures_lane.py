@@ -65,8 +65,9 @@ class MeasuresLane(PageLane):
 
     def read(self, views: Reader, asked: Asked, size: int) -> TextPage:
         """The route's own read (``api.routers.lists.list_measures``) of a first page."""
-        point = views.point(asked.as_of, None, None)
-        return views.measure_texts(point, asked.only, None, size)
+        with views.one_connection():
+            point = views.point(asked.as_of, None, None)
+            return views.measure_texts(point, asked.only, None, size)
 
 
 def _filter(values: dict[str, str]) -> MeasureFilter:

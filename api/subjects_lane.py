@@ -58,5 +58,6 @@ class SubjectsLane(PageLane):
 
     def read(self, views: Reader, asked: Asked, size: int) -> TextPage:
         """The route's own read (``api.routers.lists.list_subjects``) of a first page."""
-        point = views.point(asked.as_of, None, None)
-        return views.subject_texts(point, asked.only, None, size)
+        with views.one_connection():
+            point = views.point(asked.as_of, None, None)
+            return views.subject_texts(point, asked.only, None, size)

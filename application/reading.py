@@ -12,6 +12,7 @@ import base64
 import json
 import re
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -294,13 +295,20 @@ class Reader:
             return None
         return ReadPoint(as_of or self.ledger.clock(), "now", last)
 
+    def one_connection(self) -> AbstractContextManager[None]:
+        """The reads made inside (a read point, then its page) on one connection of the
+        views' store, where taking one costs a round of the pool (``ViewStore``)."""
+        return self.views.one_connection()
+
     def subject_texts(
         self, point: ReadPoint, only: SubjectFilter, after: str | None, limit: int
     ) -> TextPage:
         """``subjects``, its items assembled from the views' stored documents."""
         as_of = stamp(point.as_of)
-        rows = self.queries.subject_texts(as_of, point.position, only, after, limit)
-        measures = self.queries.measure_texts_of([key for key, _ in rows], as_of, point.position)
+        with self.one_connection():
+            rows = self.queries.subject_texts(as_of, point.position, only, after, limit)
+            keys = [key for key, _ in rows]
+            measures = self.queries.measure_texts_of(keys, as_of, point.position)
         items = [with_measures(text, measures[key]) for key, text in rows]
         return TextPage(items, _next_key(rows, limit, point), point)
 

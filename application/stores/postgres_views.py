@@ -3,6 +3,7 @@ with the views' tables, one projector at a time per schema."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,8 @@ class PostgresViews(PostgresTrackingRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._readied: WeakSet[Any] = WeakSet()
+        self._held = threading.local()
+        """The connection ``one_connection`` holds for this thread's reads, if any."""
         schema = Identifier(self.datastore.schema)
         self.sql_create_statements.append(SQL("SET LOCAL search_path TO {}").format(schema))
         self.sql_create_statements.extend(SQL(statement).format() for statement in TABLES)
@@ -78,6 +81,10 @@ class PostgresViews(PostgresTrackingRecorder):
         more round trips (``BEGIN``, its settings, ``ROLLBACK``), which is what most of a
         short read's time was. The settings are the connection's instead (``_ready``)."""
         if not commit and not snapshot:
+            held = getattr(self._held, "connection", None)
+            if held is not None:
+                yield _PostgresCursor(held.cursor())
+                return
             with self.datastore.get_connection() as connection:
                 self._ready(connection)
                 yield _PostgresCursor(connection.cursor())
@@ -93,6 +100,24 @@ class PostgresViews(PostgresTrackingRecorder):
                 )
             )
             yield _PostgresCursor(raw)
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """Every read without a snapshot that this thread makes inside, on one connection of
+        the pool. A page of a name search reads three times (the trigram look-up, the page,
+        its measures), and taking a connection from the pool and giving it back cost about
+        as much of the interpreter's time as a statement's own round trip. Each statement
+        still commits on its own, so the reads see what they would see on three."""
+        if getattr(self._held, "connection", None) is not None:
+            yield
+            return
+        with self.datastore.get_connection() as connection:
+            self._ready(connection)
+            self._held.connection = connection
+            try:
+                yield
+            finally:
+                self._held.connection = None
 
     def _ready(self, connection: Any) -> None:
         """The store's schema and no JIT (see ``transaction``) for the connection's session,

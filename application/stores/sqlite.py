@@ -204,6 +204,12 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=commit) as raw:
             yield _SQLiteCursor(raw)
 
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """Reads of the same file in the same process: a connection from the pool costs
+        next to nothing here, so each read keeps taking its own."""
+        yield
+
     def record_tracking(self, cursor: Cursor, position: int) -> None:
         assert isinstance(cursor, _SQLiteCursor)
         self._insert_tracking(cursor.raw, Tracking(self.projection, position))
