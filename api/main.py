@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import gc
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
@@ -73,6 +74,25 @@ WITHOUT_TELEMETRY: TelemetryConfig = {
 the ledger has its metrics and logs, and each request would otherwise ask for providers."""
 
 
+@contextlib.contextmanager
+def _kept_out_of_full_collections() -> Iterator[None]:
+    """What the server holds once started (modules, the app, its services), out of the
+    garbage collector's full collections for as long as it serves.
+
+    A full collection walks every object the process holds, with the interpreter's lock
+    held, so every request in flight waits for it: on a server of 150 MiB answering name
+    searches, four full collections in 30 s took up to 65 ms each, as long as a dozen
+    searches. Objects frozen (``gc.freeze``) are no longer walked; what requests make and
+    drop is collected as before. Given back to the collector when the app stops, so that a
+    process that starts apps again and again (tests) keeps nothing for good."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """An app on the given services, or on services built from the settings at startup."""
 
@@ -86,7 +106,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         running.ledger.listeners.append(metrics.recorded)
         refresher = asyncio.create_task(refresh_keys(running.keys))
         try:
-            yield
+            with _kept_out_of_full_collections() if owned else contextlib.nullcontext():
+                yield
         finally:
             refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
