@@ -96,22 +96,20 @@ class LibrarySide:
         )
 
     def events_per_second(self, threads: int, seconds: float) -> float:
-        recorder = self.app.recorder
-        first = recorder.max_notification_id() or 0
-        elapsed = common.threaded(
-            threads, seconds, lambda: self.app.save(Note(str(common.unique_number())))
-        )
-        return ((recorder.max_notification_id() or 0) - first) / elapsed
+        return self._rate(threads, seconds, lambda: self.app.save(self._note()))
 
     def batched_events_per_second(self, batch: int, seconds: float) -> float:
         """One thread saving ``batch`` new aggregates per ``save()``: one transaction each."""
+        return self._rate(1, seconds, lambda: self.app.save(*(self._note() for _ in range(batch))))
+
+    @staticmethod
+    def _note() -> Note:
+        return Note(str(common.unique_number()))
+
+    def _rate(self, threads: int, seconds: float, save: Callable[[], object]) -> float:
         recorder = self.app.recorder
         first = recorder.max_notification_id() or 0
-        elapsed = common.threaded(
-            1,
-            seconds,
-            lambda: self.app.save(*(Note(str(common.unique_number())) for _ in range(batch))),
-        )
+        elapsed = common.threaded(threads, seconds, save)
         return ((recorder.max_notification_id() or 0) - first) / elapsed
 
     def describe(self) -> str:

@@ -48,6 +48,12 @@ class _PostgresCursor:
         return row
 
 
+class _Held(threading.local):
+    """The connection ``PostgresViews.one_connection`` holds for this thread's reads."""
+
+    connection: Any = None
+
+
 class PostgresViews(PostgresTrackingRecorder):
     """The views in the PostgreSQL schema that holds the events."""
 
@@ -56,8 +62,7 @@ class PostgresViews(PostgresTrackingRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._readied: WeakSet[Any] = WeakSet()
-        self._held = threading.local()
-        """The connection ``one_connection`` holds for this thread's reads, if any."""
+        self._held = _Held()
         schema = Identifier(self.datastore.schema)
         self.sql_create_statements.append(SQL("SET LOCAL search_path TO {}").format(schema))
         self.sql_create_statements.extend(SQL(statement).format() for statement in TABLES)
@@ -81,9 +86,8 @@ class PostgresViews(PostgresTrackingRecorder):
         more round trips (``BEGIN``, its settings, ``ROLLBACK``), which is what most of a
         short read's time was. The settings are the connection's instead (``_ready``)."""
         if not commit and not snapshot:
-            held = getattr(self._held, "connection", None)
-            if held is not None:
-                yield _PostgresCursor(held.cursor())
+            if self._held.connection is not None:
+                yield _PostgresCursor(self._held.connection.cursor())
                 return
             with self.datastore.get_connection() as connection:
                 self._ready(connection)
@@ -104,11 +108,12 @@ class PostgresViews(PostgresTrackingRecorder):
     @contextmanager
     def one_connection(self) -> Iterator[None]:
         """Every read without a snapshot that this thread makes inside, on one connection of
-        the pool. A page of a name search reads three times (the trigram look-up, the page,
-        its measures), and taking a connection from the pool and giving it back cost about
-        as much of the interpreter's time as a statement's own round trip. Each statement
-        still commits on its own, so the reads see what they would see on three."""
-        if getattr(self._held, "connection", None) is not None:
+        the pool. A page of a name search reads four times (its read point, the trigram
+        look-up, the page, its measures), and taking a connection from the pool and giving
+        it back cost about as much of the interpreter's time as a statement's own round
+        trip. Each statement still commits on its own, so the reads see what they would see
+        apart."""
+        if self._held.connection is not None:
             yield
             return
         with self.datastore.get_connection() as connection:
