@@ -18,8 +18,9 @@ plain write itself:
 - a key the process's cache verifies, of a role the write policy admits, and room in its
   rate limit.
 
-The write is then made by the same calls as the route's (``ledger.execute`` on the body's
-command, in one worker-thread call) and answered by the same functions: ``receipt_answer``,
+The write is then made on the body's command, as the route makes it, but queued from the
+event loop rather than handed to a worker thread (``api.awaited_writes``), and answered by the
+same functions: ``receipt_answer``,
 and for a write the ledger refuses or cannot make, the app's own exception handler for the
 error. Anything else goes on to the app unchanged, the body it read handed on as it came
 (``tests/api/test_write_lane.py`` compares the answers).
@@ -38,8 +39,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import awaited_writes
 from api.auth import WRITE_POLICY
-from api.blocking import blocking
 from api.lanes import CANONICAL_UUID, RouteOf, admitted_caller, has_room
 from api.limits import max_body_bytes
 from api.request_guard import NOT_JSON, DuplicateKey, check_json
@@ -96,9 +97,8 @@ class WriteLane:
         self.routes[write.endpoint].name(scope)
         ledger, actor = caller.services.ledger, caller.key.actor
         try:
-            # The command is made in the worker thread too, as the route makes it: a value
-            # its domain refuses is refused like any other write.
-            receipt = await blocking(lambda: ledger.execute(order(), actor, None))
+            # A value the command's domain refuses is refused like any other write.
+            receipt = await awaited_writes.execute(ledger, order(), actor)
         except Exception as error:  # refused, or not made: the app's handler answers it
             return await _handled(scope, receive, error)
         if write.subject_id is None:

@@ -10,6 +10,12 @@ state the writes before it in the group left (``Overlay``), then stores all that
 one transaction. Writers that arrive meanwhile queue for the next group, whose leader is the
 first of them. A write is answered only once its transaction has committed; a write refused
 by its own rules gets its own error and takes nothing from the others.
+
+A caller that cannot wait in a thread (the API's event loop) queues its write with a
+``notify`` instead (``WriteQueue.enqueue``): no thread waits for it, a thread of the queue's
+own leads its group when no writer is leading, and the writes of a group that share a
+``notify`` are handed to it in one call once they finished. The event loop then pays for one
+wake-up per group rather than a thread hand-off per write.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -41,6 +48,7 @@ GATHER_SECONDS = 0.002
 NOT_GATHERING = sys.maxsize
 
 Result = TypeVar("Result")
+Notify = Callable[[list["Write[Result]"]], None]
 
 
 def _held_lock() -> threading.Lock:
@@ -65,6 +73,13 @@ class Write(Generic[Result]):
     """Released once to wake the write's caller: to lead, or because the write finished.
     A bare lock rather than a ``threading.Event``: its wait and release are single calls
     into C, and every write of a group pays for one of each."""
+    notify: Notify[Result] | None = None
+    """For a write no thread waits for (``WriteQueue.enqueue``): called, from the thread
+    that committed the group, with the group's finished writes that share it. It must not
+    raise, nor wait: the next group waits for it."""
+    waiter: Any = None
+    """What the caller keeps with a write it does not wait for in a thread (e.g. the future
+    it awaits), for its ``notify``."""
 
     def succeed(self, result: Result) -> None:
         self.result, self.finished = result, True
@@ -91,6 +106,8 @@ class WriteQueue(Generic[Result]):
         self._wanted = NOT_GATHERING
         """How many queued writes the gathering leader waits for (``_gather``): the writer
         that makes the queue this long wakes it."""
+        self._leaders: ThreadPoolExecutor | None = None
+        """The thread that leads for writes no thread waits for (``enqueue``)."""
 
     def submit(self, write: Write[Result]) -> Result:
         """Queue the write and return its result once its group committed, or raise its
@@ -112,6 +129,32 @@ class WriteQueue(Generic[Result]):
         assert write.result is not None
         return write.result
 
+    def enqueue(self, write: Write[Result]) -> None:
+        """Queue a write and return at once: its ``notify`` tells when it finished."""
+        assert write.notify is not None, "a write no thread waits for needs a notify"
+        with self._lock:
+            self._queue.append(write)
+            leads = not self._leading
+            if leads:
+                self._leading = True
+            elif len(self._queue) >= self._wanted:
+                self._arrived.notify()
+        if leads:
+            self._lead_elsewhere()
+
+    def close(self) -> None:
+        """Wait for the queue's own leader, if one is leading, and let its thread go."""
+        if self._leaders is not None:
+            self._leaders.shutdown(wait=True)
+
+    def _lead_elsewhere(self) -> None:
+        """Lead in the queue's own thread: the first write queued has no thread of its own."""
+        with self._lock:
+            if self._leaders is None:
+                self._leaders = ThreadPoolExecutor(1, thread_name_prefix="ledger-commits")
+            leaders = self._leaders
+        leaders.submit(self._lead)
+
     def _lead(self) -> None:
         """Commit one group, then hand the lead to the first writer still queued."""
         with self._lock:
@@ -130,12 +173,14 @@ class WriteQueue(Generic[Result]):
                 if not write.finished:  # pragma: no cover - commit_group finishes each
                     write.fail(RuntimeError("the write's group ended without an answer"))
             with self._lock:
-                if self._queue:
-                    self._queue[0].wake.release()
-                else:
+                head = self._queue[0] if self._queue else None
+                if head is None:
                     self._leading = False
-            for write in group:
-                write.wake.release()
+                elif head.notify is None:
+                    head.wake.release()
+            if head is not None and head.notify is not None:
+                self._lead_elsewhere()
+            _tell(group)
 
     def _gather(self) -> None:
         """Wait a moment for as many writers as the last group had. Its writers were all
@@ -151,6 +196,19 @@ class WriteQueue(Generic[Result]):
                 self._arrived.wait(left)
         finally:
             self._wanted = NOT_GATHERING
+
+
+def _tell(group: list[Write[Result]]) -> None:
+    """Wake each finished write's caller: a thread, or its ``notify`` once for all of the
+    group's writes that share it."""
+    notified: dict[Notify[Result], list[Write[Result]]] = {}
+    for write in group:
+        if write.notify is None:
+            write.wake.release()
+        else:
+            notified.setdefault(write.notify, []).append(write)
+    for notify, writes in notified.items():
+        notify(writes)
 
 
 class Overlay(Repository[UUID]):

@@ -34,7 +34,7 @@ from eventsourcing.persistence import (
 
 from application.commands import Command, RecordAction, RecordPublication
 from application.errors import PreconditionFailed, WriteConflict
-from application.group_commit import Overlay, Write, WriteQueue
+from application.group_commit import Notify, Overlay, Write, WriteQueue
 from application.handlers import Ahead, Unit, handle, load_subject
 from application.proofs.tree import MerkleTree
 from application.read_ahead import read_aggregates, read_by
@@ -149,7 +149,7 @@ class Ledger(Application[UUID]):
         self.clock = clock
         self.listeners: list[Callable[[WriteReceipt], None]] = []
         """Called after every write, e.g. to wake the projector."""
-        self._writes: WriteQueue[WriteReceipt] = WriteQueue(self._commit_group)
+        self._writes: WriteQueue[WriteReceipt] = WriteQueue(self._commit_and_tell)
 
     def construct_recorder(self) -> ApplicationRecorder:
         """A recorder that lets a write commit its idempotency claim with its events."""
@@ -196,9 +196,37 @@ class Ledger(Application[UUID]):
         if claim is not None and claim.recorded is not None:
             return self._located(claim.recorded)
         receipt = self._writes.submit(Write(command, actor, claim))
+        self._tell(receipt)
+        return receipt
+
+    def enqueue(
+        self,
+        command: Command | RecordAction,
+        actor: Actor,
+        notify: Notify[WriteReceipt],
+        waiter: object = None,
+    ) -> None:
+        """Record a command or a whole action, all or nothing, without waiting for it in this
+        thread: ``notify`` is called, from the thread that committed it, with the finished
+        writes of its group that share that ``notify`` (each with its ``waiter``, and its
+        ``result`` or ``error``). The listeners have heard of each stored write by then."""
+        self._writes.enqueue(Write(command, actor, None, notify=notify, waiter=waiter))
+
+    def close(self) -> None:
+        self._writes.close()
+        super().close()
+
+    def _tell(self, receipt: WriteReceipt) -> None:
         for listener in self.listeners:
             listener(receipt)
-        return receipt
+
+    def _commit_and_tell(self, writes: list[Write[WriteReceipt]]) -> None:
+        """Commit a group; tell the listeners of its writes no thread waits for (a thread
+        that waits tells them itself, once woken)."""
+        self._commit_group(writes)
+        for write in writes:
+            if write.notify is not None and write.result is not None:
+                self._tell(write.result)
 
     def _commit_group(self, writes: list[Write[WriteReceipt]]) -> None:
         """Answer every write of a group: stored, refused, or given up after meeting other

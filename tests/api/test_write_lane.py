@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -71,6 +72,14 @@ def test_the_lane_records_and_answers_as_the_route_does(
     assert answers["lane"][0][0]["status"] == 201 and len(answers["lane"][1]) == 5
 
 
+def counting(call: Callable[..., Any], calls: list[object]) -> Callable[..., Any]:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        return call(*args, **kwargs)
+
+    return counted
+
+
 def test_a_write_the_ledger_refuses_is_answered_as_the_route_answers_it(
     client: TestClient, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -78,13 +87,8 @@ def test_a_write_the_ledger_refuses_is_answered_as_the_route_answers_it(
     assert client.post(f"/v1/subjects/{subject_id}/designations", json=payloads.designation())
     before = log_dump(services.ledger)
     tried: list[object] = []
-    execute = services.ledger.execute
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        tried.append(args[0])
-        return execute(*args, **kwargs)
-
-    monkeypatch.setattr(services.ledger, "execute", counted)
+    for way in ("execute", "enqueue"):  # a thread's write, or the event loop's
+        monkeypatch.setattr(services.ledger, way, counting(getattr(services.ledger, way), tried))
     for path, body in (
         ("/v1/subjects", payloads.subject()),  # the reference is taken
         (f"/v1/subjects/{subject_id}/designations", payloads.designation()),  # overlaps
