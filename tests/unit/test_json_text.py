@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from application.views.json_text import canonical, compact
+from application.views.json_text import _SORTED, _fast, canonical, compact
 
 scalars = (
     st.none()
@@ -57,3 +57,27 @@ def test_what_the_standard_library_refuses_is_refused(value: Any) -> None:
         canonical({"value": value})
     with pytest.raises(TypeError):
         compact([value])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"subject_id": "96cfdbcc-f7aa-5dad-be81-d49556c020b9", "measure": "1e5"},
+        ["3e", {"n": 12, "f": 1.5}],
+        {"ids": ["a:1e5", "b,2E3", "[7e1"]},  # separators in strings: the slower way only
+    ],
+)
+def test_documents_without_a_float_orjson_writes_otherwise_take_the_fast_way(
+    value: Any,
+) -> None:
+    fast = _fast(value, _SORTED)
+    if any(mark in json.dumps(value) for mark in (":1e", ",2E", "[7e")):
+        assert fast is None
+    else:
+        assert fast == canonical(value)
+
+
+@pytest.mark.parametrize("value", [1e-7, [1e16], {"a": -0.00001}, {"a": [2.5e-9]}, 12])
+def test_numbers_orjson_may_write_otherwise_take_the_standard_way(value: Any) -> None:
+    assert _fast(value, _SORTED) is None
+    assert canonical(value) == json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
