@@ -21,6 +21,7 @@ from rich.text import Text
 
 from api.cli_options import CLI_ACTOR, DatabaseOption, console, settings_for
 from application.bootstrap import Services, bootstrap
+from application.collector import full_passes_held_off
 from application.importers.announcements import (
     announced_day,
     announcement_for,
@@ -180,7 +181,13 @@ def _import_all(
     )
     # Only on a terminal: elsewhere a finished bar leaves a stray empty line in the output.
     shown = console.is_terminal
-    with Progress(*columns, console=console, transient=total == 1, disable=not shown) as progress:
+    # The mirrors and the subjects read ahead live from one publication to the next, and each
+    # of the collector's full passes walked them all: in an import of the OFAC history 15
+    # passes took 2.7 of 34 s, and a full pass after it found 52 objects to free.
+    with (
+        full_passes_held_off(),
+        Progress(*columns, console=console, transient=total == 1, disable=not shown) as progress,
+    ):
         task = progress.add_task("Importing", total=total)
         for publication in publications:
             progress.update(task, description=f"Importing {publication.file}")

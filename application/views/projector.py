@@ -29,6 +29,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.persistence import IntegrityError, Notification
 
+from application.collector import full_passes_held_off
 from application.ledger import Ledger, event_type
 from application.outages import is_unavailable
 from application.views.links import LinkProjection, LinkRow
@@ -275,8 +276,9 @@ class Projector:
     def catch_up(self, until: int | None = None) -> int:
         """Project every event recorded so far (or up to ``until``); return the views'
         position."""
-        while self.step(until) != NOTHING_LEFT:
-            pass
+        with full_passes_held_off():
+            while self.step(until) != NOTHING_LEFT:
+                pass
         return self.views.position()
 
     def project_until(self, goal: int, deadline: float) -> bool:

@@ -3,10 +3,15 @@ row that differs from a replay of the log."""
 
 from __future__ import annotations
 
+import gc
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from application.bootstrap import Services
+from application.collector import NEVER
 from application.commands import AmendMeasure, AmendProfile, Citation, RescindMeasure, VoidEvent
 from application.demo.founding_example import demo_subject_id, load_founding_example
 from application.views.check import check_views
@@ -104,3 +109,21 @@ def test_projecting_in_small_batches_equals_projecting_at_once(
     services.projector.batch_size = 3
     services.projector.catch_up()
     assert check_views(services.ledger, services.views).ok
+
+
+def test_the_collector_makes_no_full_pass_while_the_views_catch_up_or_rebuild(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_busy_history(services, clock)
+    apply, during = services.projector._apply, []
+
+    def watched(notifications: Any) -> bool:
+        during.append(gc.get_threshold()[2])
+        return apply(notifications)
+
+    monkeypatch.setattr(services.projector, "_apply", watched)
+    before = gc.get_threshold()
+    services.projector.catch_up()
+    services.projector.rebuild()
+    assert len(during) >= 2 and set(during) == {NEVER}
+    assert gc.get_threshold() == before

@@ -3,18 +3,22 @@ nothing recorded: every command, run in process for speed (``tests/e2e`` runs th
 
 from __future__ import annotations
 
+import gc
 import io
 import lzma
 import random
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from api.cli_import import app
 from application.bootstrap import bootstrap
+from application.collector import NEVER
+from application.importers.importer import Importer
 from application.settings import Settings
 from tests.unit.importers.test_un_xml import document
 
@@ -243,3 +247,23 @@ def test_a_broken_history_is_refused_in_one_line(
     tmp_path: Path, location: Callable[[Path], Path], expected: str
 ) -> None:
     assert_refused(tmp_path, "ofac-sdn-history", str(location(tmp_path)), starting=expected)
+
+
+def test_an_import_makes_no_full_pass_of_the_collector_while_it_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    xml = written(tmp_path, "un.xml", document())
+    run, during = Importer.run, []
+
+    def watched(importer: Importer, publication: Any) -> Any:
+        during.append(gc.get_threshold()[2])
+        return run(importer, publication)
+
+    monkeypatch.setattr(Importer, "run", watched)
+    before = gc.get_threshold()
+    result = CliRunner().invoke(
+        app, ["un-sc", str(xml), "--database", f"sqlite:///{tmp_path}/x.db"]
+    )
+    assert result.exit_code == 0, result.output
+    assert during == [NEVER]
+    assert gc.get_threshold() == before
