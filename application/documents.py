@@ -80,9 +80,10 @@ def measure_document(subject: Subject, measure: MeasureState, at: datetime) -> d
     """A measure as it reads at effective time ``at``."""
     imposed = subject.event_at(measure.imposed_version)
     terms = measure.terms_at(at)
+    subject_id = str(subject.id)  # written three times: the views make many such documents
     return {
         "measure_id": measure.id,
-        "subject_id": str(subject.id),
+        "subject_id": subject_id,
         "kind": plain(measure.kind),
         "authority": plain(measure.authority),
         "programs": list(terms.programs),
@@ -95,11 +96,11 @@ def measure_document(subject: Subject, measure: MeasureState, at: datetime) -> d
         "rescinded_at": plain(measure.rescinded_at),
         "status": measure.status_at(at).value,
         "in_force": measure.in_force(at),
-        "imposed_by": event_id(subject.id, measure.imposed_version),
+        "imposed_by": event_id(subject_id, measure.imposed_version),
         "rescinded_by": (
             None
             if measure.rescinded_version is None
-            else event_id(subject.id, measure.rescinded_version)
+            else event_id(subject_id, measure.rescinded_version)
         ),
         "source": plain(imposed.source),
         "reason": imposed.reason,

@@ -19,7 +19,7 @@ def measure_id(subject_id: UUID, number: int) -> str:
     return f"{subject_id}.{number}"
 
 
-def event_id(subject_id: UUID, version: int) -> str:
+def event_id(subject_id: UUID | str, version: int) -> str:
     return f"{subject_id}@{version}"
 
 

@@ -61,3 +61,12 @@ def compact(value: Any) -> str:
     """``value`` as compact JSON with its keys in their order."""
     fast = _fast(value, _STRICT)
     return fast.decode() if fast is not None else _COMPACT.encode(value)
+
+
+def canonical_and_compact(value: Any) -> tuple[bytes, str]:
+    """``(canonical(value), compact(value))``, looked at once: the two texts hold the same
+    strings and numbers, in another order."""
+    fast = _fast(value, _STRICT)
+    if fast is None:
+        return _CANONICAL.encode(value).encode(), _COMPACT.encode(value)
+    return orjson.dumps(value, option=_SORTED), fast.decode()

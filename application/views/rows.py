@@ -15,6 +15,7 @@ everything.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from application.documents import measure_document, plain, profile_document
-from application.views.json_text import canonical, compact
+from application.views.json_text import canonical, canonical_and_compact
 from application.views.schema import BEGINNING
 from domain.state import MeasureState, Segment, value_at
 from domain.subject import Subject
@@ -38,8 +39,15 @@ def stamp(moment: datetime) -> str:
     )
 
 
+@functools.lru_cache(maxsize=16_384)
+def effective_stamp(moment: datetime) -> str:
+    """``stamp`` of an effective time: the same few dates bound the stretches of many rows
+    (a recorded time, nearly always new, takes ``stamp`` itself)."""
+    return stamp(moment)
+
+
 def stamp_or_none(moment: datetime | None) -> str | None:
-    return None if moment is None else stamp(moment)
+    return None if moment is None else effective_stamp(moment)
 
 
 _ASCII_PUNCTUATION = {c: " " for c in range(128) if not chr(c).isalnum()}
@@ -55,7 +63,17 @@ def normalize(name: str) -> str:
 
 
 def digest(content: Any) -> str:
-    return hashlib.sha256(canonical(content)).hexdigest()[:32]
+    return _digest_of(canonical(content))
+
+
+def digest_and_text(document: Any) -> tuple[str, str]:
+    """``(digest(document), compact(document))``."""
+    canonical_text, text = canonical_and_compact(document)
+    return _digest_of(canonical_text), text
+
+
+def _digest_of(canonical_text: bytes) -> str:
+    return hashlib.sha256(canonical_text).hexdigest()[:32]
 
 
 def bar_list(values: list[str]) -> str:
@@ -146,18 +164,19 @@ def _measure_row(subject: Subject, segment: Segment) -> MeasureRow:
         segment_from=plain(segment.effective_from),
         segment_until=plain(segment.effective_until),
     )
+    row_digest, text = digest_and_text(document)
     return MeasureRow(
         measure_id=measure.id,
-        eff_from=stamp(segment.effective_from),
+        eff_from=effective_stamp(segment.effective_from),
         eff_to=stamp_or_none(segment.effective_until),
-        subject_id=str(subject.id),
+        subject_id=document["subject_id"],
         authority=str(plain(measure.authority)),
         kind=str(plain(measure.kind)),
         subject_kind=str(plain(subject.state.kind)),
         programs=bar_list(list(segment.terms.programs)),
-        digest=digest(document),
+        digest=row_digest,
         terms_digest=terms_digest,
-        document=compact(document),
+        document=text,
     )
 
 
@@ -170,7 +189,9 @@ def profile_rows(subject: Subject) -> dict[str, ProfileRow]:
     for index, begins in enumerate(times):
         ends = times[index + 1] if index + 1 < len(times) else None
         profile = value_at(history, begins)
-        row = _profile_row(subject, profile, BEGINNING if index == 0 else stamp(begins), ends)
+        row = _profile_row(
+            subject, profile, BEGINNING if index == 0 else effective_stamp(begins), ends
+        )
         rows[row.digest] = row
     return rows
 
@@ -191,15 +212,20 @@ def _profile_row(
         | {normalize(a.country) for a in profile.addresses if a.country}
     )
     eff_to = stamp_or_none(ends)
+    # The digest of ``[document, eff_from, eff_to]``, the document's text written once.
+    document_text, text = canonical_and_compact(document)
+    row_digest = _digest_of(
+        b"[" + document_text + b"," + canonical(eff_from) + b"," + canonical(eff_to) + b"]"
+    )
     return ProfileRow(
-        subject_id=str(subject.id),
+        subject_id=document["subject_id"],
         eff_from=eff_from,
         eff_to=eff_to,
         kind=str(plain(state.kind)),
         primary_name=profile.primary_name,
         countries=bar_list(countries),
         refs=bar_list(references),
-        digest=digest([document, eff_from, eff_to]),
-        document=compact(document),
+        digest=row_digest,
+        document=text,
         names=tuple((n.value, str(plain(n.type)), normalize(n.value)) for n in profile.names),
     )

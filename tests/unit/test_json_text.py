@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from application.views.json_text import _SORTED, _fast, canonical, compact
+from application.views.json_text import _SORTED, _fast, canonical, canonical_and_compact, compact
 
 scalars = (
     st.none()
@@ -81,3 +81,8 @@ def test_documents_without_a_float_orjson_writes_otherwise_take_the_fast_way(
 def test_numbers_orjson_may_write_otherwise_take_the_standard_way(value: Any) -> None:
     assert _fast(value, _SORTED) is None
     assert canonical(value) == json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+@given(documents)
+def test_both_texts_at_once_are_each_the_standard_librarys(value: Any) -> None:
+    assert canonical_and_compact(value) == (canonical(value), compact(value))
