@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
+import structlog
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import BaseAggregate
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from application.handlers import Ahead
     from application.idempotency import Claim
     from domain.values import Actor
+
+log = structlog.get_logger("writes")
 
 MAX_GROUP = 64
 """The most writes one transaction stores: enough to take a full queue of concurrent
@@ -208,7 +211,10 @@ def _tell(group: list[Write[Result]]) -> None:
         else:
             notified.setdefault(write.notify, []).append(write)
     for notify, writes in notified.items():
-        notify(writes)
+        try:
+            notify(writes)
+        except Exception:  # the others must still be told: their callers wait for it
+            log.exception("a notify failed; its writes' callers were not told", writes=len(writes))
 
 
 class Overlay(Repository[UUID]):

@@ -205,6 +205,7 @@ def main() -> None:
     parser.add_argument("--prefix", default="ledger_scale", help="database name prefix")
     parser.add_argument("--seconds", type=float, default=10, help="wrk duration per run")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="ledger serve processes")
     args = parser.parse_args()
     common.use_project(args.project)
 
@@ -234,7 +235,9 @@ def measure(args: argparse.Namespace, ledgers: list[Ledger]) -> common.Report:
         headers = {}
         floors = {}
         for ledger in ledgers:
-            servers[ledger.size] = stack.enter_context(common.serve_ledger(ledger.url))
+            servers[ledger.size] = stack.enter_context(
+                common.serve_ledger(ledger.url, args.workers)
+            )
             token = common.create_key(ledger.url, "reader")
             headers[ledger.size] = load.bearer(token)
             floor_env = {
@@ -280,7 +283,8 @@ def measure(args: argparse.Namespace, ledgers: list[Ledger]) -> common.Report:
     if len(sizes) == 2:
         columns.append(f"p99 {sizes[1]}/{sizes[0]}")
     report = common.Report(
-        f"Reads at scale (PostgreSQL, {args.connections} connections, median of {args.repeats})",
+        f"Reads at scale (PostgreSQL, {args.workers} worker(s), {args.connections} connections, "
+        f"median of {args.repeats})",
         common.project_label(args.project),
         columns,
         load_average_before=load_before,

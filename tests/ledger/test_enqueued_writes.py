@@ -190,3 +190,18 @@ def test_a_write_whose_request_went_away_is_still_recorded(ledger: Ledger) -> No
             break
         recorded.wait(0.01)
     assert recorded.is_set(), "the write was not recorded"
+
+
+def test_a_notify_that_fails_keeps_no_other_caller_waiting(
+    ledger: Ledger, group: Callable[[], Group]
+) -> None:
+    def broken(writes: list[Write[WriteReceipt]]) -> None:
+        raise RuntimeError("this caller went away badly")
+
+    writes, notify = group(), Notified()
+    ledger.enqueue(register_and_designate("FIRST"), ACTOR, broken)
+    ledger.enqueue(register_and_designate("SECOND"), ACTOR, notify, waiter="second")
+    writes.run()
+    [told] = notify.wait_for(1)
+    assert told.waiter == "second" and told.result is not None
+    assert len(log_dump(ledger)) == 3 * 2  # the held write's two events, and both others'
