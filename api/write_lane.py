@@ -19,11 +19,11 @@ plain write itself:
   rate limit.
 
 The write is then made on the body's command, as the route makes it, but queued from the
-event loop rather than handed to a worker thread (``api.awaited_writes``), and answered by the
-same functions: ``receipt_answer``,
-and for a write the ledger refuses or cannot make, the app's own exception handler for the
-error. Anything else goes on to the app unchanged, the body it read handed on as it came
-(``tests/api/test_write_lane.py`` compares the answers).
+event loop rather than handed to a worker thread (``api.awaited_writes``). It is answered by
+the same functions: ``receipt_answer``, and for a write the ledger refuses or cannot make,
+the app's own exception handler for the error. Anything else goes on to the app unchanged,
+the body it read handed on as it came (``tests/api/test_write_lane.py`` compares the
+answers).
 """
 
 from __future__ import annotations

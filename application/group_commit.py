@@ -115,13 +115,7 @@ class WriteQueue(Generic[Result]):
     def submit(self, write: Write[Result]) -> Result:
         """Queue the write and return its result once its group committed, or raise its
         error."""
-        with self._lock:
-            self._queue.append(write)
-            leads = not self._leading
-            if leads:
-                self._leading = True
-            elif len(self._queue) >= self._wanted:
-                self._arrived.notify()
+        leads = self._queued(write)
         if not leads:
             write.wake.acquire()  # released once: to lead, or finished
             leads = not write.finished
@@ -135,6 +129,11 @@ class WriteQueue(Generic[Result]):
     def enqueue(self, write: Write[Result]) -> None:
         """Queue a write and return at once: its ``notify`` tells when it finished."""
         assert write.notify is not None, "a write no thread waits for needs a notify"
+        if self._queued(write):
+            self._lead_elsewhere()
+
+    def _queued(self, write: Write[Result]) -> bool:
+        """Queue the write; whether its caller is to lead (no group is being led)."""
         with self._lock:
             self._queue.append(write)
             leads = not self._leading
@@ -142,8 +141,7 @@ class WriteQueue(Generic[Result]):
                 self._leading = True
             elif len(self._queue) >= self._wanted:
                 self._arrived.notify()
-        if leads:
-            self._lead_elsewhere()
+        return leads
 
     def close(self) -> None:
         """Wait for the queue's own leader, if one is leading, and let its thread go."""

@@ -18,6 +18,7 @@ the projector forget everything it remembers, as the views did not take the batc
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import OrderedDict
@@ -276,9 +277,13 @@ class Projector:
     def catch_up(self, until: int | None = None) -> int:
         """Project every event recorded so far (or up to ``until``); return the views'
         position."""
-        with full_passes_held_off():
-            while self.step(until) != NOTHING_LEFT:
-                pass
+        if self.step(until) != NOTHING_LEFT:
+            # A long catch-up (a rebuild, a worker started behind the log): the collector's
+            # full passes wait for its end. A server's projector, following the log a batch at
+            # a time, leaves them as they are.
+            with full_passes_held_off():
+                while self.step(until) != NOTHING_LEFT:
+                    pass
         return self.views.position()
 
     def project_until(self, goal: int, deadline: float) -> bool:
@@ -405,7 +410,11 @@ class Projector:
         log.info("views reset; projecting the whole log again")
         batch_size, self.batch_size = self.batch_size, max(self.batch_size, REBUILD_BATCH)
         try:
-            self.catch_up()
+            with full_passes_held_off():
+                self.catch_up()
+            # The collector's full pass, held off while projecting, made once here: else
+            # whatever the process does next pays for it.
+            gc.collect()
         finally:
             self.batch_size = batch_size
             with self.lock:

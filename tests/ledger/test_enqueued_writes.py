@@ -195,7 +195,7 @@ def test_a_write_whose_request_went_away_is_still_recorded(ledger: Ledger) -> No
 def test_a_notify_that_fails_keeps_no_other_caller_waiting(
     ledger: Ledger, group: Callable[[], Group]
 ) -> None:
-    def broken(writes: list[Write[WriteReceipt]]) -> None:
+    def broken(_writes: list[Write[WriteReceipt]]) -> None:
         raise RuntimeError("this caller went away badly")
 
     writes, notify = group(), Notified()
