@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
@@ -57,6 +56,7 @@ from api.subjects_lane import SubjectsLane
 from api.ui import install_ui
 from api.write_lane import WriteLane
 from application.bootstrap import Services, bootstrap
+from application.collector import kept_out_of_full_passes
 from application.settings import Settings
 
 DESCRIPTION = """An append-only ledger of sanctions: designations, visa bans and investment
@@ -74,26 +74,6 @@ WITHOUT_TELEMETRY: TelemetryConfig = {
 the ledger has its metrics and logs, and each request would otherwise ask for providers."""
 
 
-@contextlib.contextmanager
-def _kept_out_of_full_collections() -> Iterator[None]:
-    """What the server holds once started (modules, the app, its services), out of the
-    garbage collector's full collections for as long as it serves.
-
-    A full collection walks every object the process holds, with the interpreter's lock
-    held, so every request in flight waits for it: on a server of 150 MiB answering name
-    searches, the one full collection of a 30 s run took 54 ms, as long as a dozen
-    searches (3.5 ms frozen). Objects frozen (``gc.freeze``) are no longer walked; what
-    requests make and drop is collected as before. Given back to the collector when the app
-    stops, so that a process that starts apps again and again (tests) keeps nothing for
-    good."""
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """An app on the given services, or on services built from the settings at startup."""
 
@@ -107,7 +87,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         running.ledger.listeners.append(metrics.recorded)
         refresher = asyncio.create_task(refresh_keys(running.keys))
         try:
-            with _kept_out_of_full_collections() if owned else contextlib.nullcontext():
+            with kept_out_of_full_passes() if owned else contextlib.nullcontext():
                 yield
         finally:
             refresher.cancel()

@@ -1,4 +1,9 @@
-"""Holding off the garbage collector's full passes while a long piece of work allocates.
+"""Keeping the garbage collector's full passes away from work they would hold up.
+
+A full pass walks every object the process tracks, with the interpreter's lock held. Two
+kinds of work avoid most of them: a server keeps what it holds once started out of them
+(``kept_out_of_full_passes``), and a long piece of work that allocates holds them off until
+it ends (``full_passes_held_off``).
 
 CPython's collector runs a full pass over every tracked object once enough young objects have
 survived two younger passes. Projecting the log allocates a great many objects, and keeps
@@ -43,3 +48,21 @@ def full_passes_held_off() -> Iterator[None]:
             _holding -= 1
             if _holding == 0 and _thresholds is not None:
                 gc.set_threshold(*_thresholds)
+
+
+@contextmanager
+def kept_out_of_full_passes() -> Iterator[None]:
+    """What the process holds now (for a server: modules, the app, its services), out of
+    the collector's full passes until the end.
+
+    Every request in flight waits for a full pass: on a server of 150 MiB answering name
+    searches, the one full pass of a 30 s run took 54 ms, as long as a dozen searches
+    (3.5 ms frozen). Objects frozen (``gc.freeze``) are no longer walked; what requests make
+    and drop is collected as before. Given back to the collector at the end, so that a
+    process that starts apps again and again (tests) keeps nothing for good."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -46,7 +46,7 @@ def effective_stamp(moment: datetime) -> str:
     return stamp(moment)
 
 
-def stamp_or_none(moment: datetime | None) -> str | None:
+def effective_stamp_or_none(moment: datetime | None) -> str | None:
     return None if moment is None else effective_stamp(moment)
 
 
@@ -168,7 +168,7 @@ def _measure_row(subject: Subject, segment: Segment) -> MeasureRow:
     return MeasureRow(
         measure_id=measure.id,
         eff_from=effective_stamp(segment.effective_from),
-        eff_to=stamp_or_none(segment.effective_until),
+        eff_to=effective_stamp_or_none(segment.effective_until),
         subject_id=document["subject_id"],
         authority=str(plain(measure.authority)),
         kind=str(plain(measure.kind)),
@@ -211,7 +211,7 @@ def _profile_row(
         {normalize(c) for c in profile.nationalities}
         | {normalize(a.country) for a in profile.addresses if a.country}
     )
-    eff_to = stamp_or_none(ends)
+    eff_to = effective_stamp_or_none(ends)
     # The digest of ``[document, eff_from, eff_to]``, the document's text written once.
     document_text, text = canonical_and_compact(document)
     row_digest = _digest_of(

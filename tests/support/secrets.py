@@ -58,6 +58,7 @@ def finder(secrets: list[bytes], *, tool: str | None = "grep") -> Callable[[byte
         return lambda _data: []
     found = shutil.which(tool) if tool else None
     if found is not None:
+        assert not any(b"\n" in word for word in words), "grep splits a pattern at a newline"
         return functools.partial(_grep, found, words)
     pattern = re.compile(_trie_pattern(words))
     return lambda data: [match.group() for match in pattern.finditer(data)]
@@ -66,7 +67,6 @@ def finder(secrets: list[bytes], *, tool: str | None = "grep") -> Callable[[byte
 def _grep(tool: str, words: list[bytes], data: bytes) -> list[bytes]:
     """Each occurrence of the words in ``data``: fixed strings, binary data read as text,
     bytes compared as bytes (the C locale)."""
-    assert not any(b"\n" in word for word in words), "grep splits a pattern at a newline"
     patterns = [argument for word in words for argument in (b"-e", word)]
     done = subprocess.run(
         [tool.encode(), b"-F", b"-a", b"-o", *patterns],
