@@ -8,11 +8,43 @@ replays, and both lead straight to the stream that holds them without any lookup
 
 from __future__ import annotations
 
+import os
+import threading
 from uuid import UUID
 
 from domain.errors import EventNotFound, InvalidValue, MeasureNotFound
 
 MAX_DIGITS = 18
+
+IDS_PER_DRAW = 256
+"""How many new ids one request to the operating system's random source pays for."""
+
+_fresh: list[bytes] = []
+_fresh_lock = threading.Lock()
+
+
+def _forget_drawn() -> None:
+    """In a forked child: a child must never give the ids its parent will give, and a lock
+    another thread of the parent held would never be released in the child."""
+    global _fresh_lock
+    _fresh.clear()
+    _fresh_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_drawn)
+
+
+def new_subject_id() -> UUID:
+    """A random (version 4) UUID for a new subject, as ``uuid.uuid4`` gives, from the same
+    source (``os.urandom``). The bytes are drawn for many ids at once: each draw is a system
+    call that lets go of the interpreter lock, and a writer committing a group of
+    registrations would otherwise hand the lock to another thread once per subject."""
+    with _fresh_lock:
+        if not _fresh:
+            drawn = os.urandom(16 * IDS_PER_DRAW)
+            _fresh.extend(drawn[start : start + 16] for start in range(0, len(drawn), 16))
+        raw = _fresh.pop()
+    return UUID(bytes=raw, version=4)
 
 
 def measure_id(subject_id: UUID, number: int) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
@@ -25,7 +25,7 @@ from domain.errors import (
     LedgerError,
     VoidingRefused,
 )
-from domain.ids import event_id, measure_id
+from domain.ids import event_id, measure_id, new_subject_id
 from domain.provenance import Provenance, check_plausible
 from domain.state import SubjectState
 from domain.values import (
@@ -195,7 +195,7 @@ class Subject(BaseAggregate[UUID]):
         )
         return cls._create(
             cls.Registered,
-            id=subject_id or uuid4(),
+            id=subject_id or new_subject_id(),
             timestamp=utc(provenance.recorded_at),
             **_metadata(provenance),
             kind=SubjectKind(kind),
