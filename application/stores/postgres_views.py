@@ -34,7 +34,12 @@ class _PostgresCursor:
         self.raw = raw
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.raw.execute(adapt(sql), tuple(params), prepare=False)
+        # Prepared by psycopg once a connection has run the same text a few times: the
+        # views' reads are short indexed lookups, and planning them each time took twice as
+        # long as running them (a name search's four statements: 2.3 ms of planning, 1.1 ms
+        # of execution, at 5M events). PostgreSQL plans a prepared statement for its
+        # parameters (a custom plan) until a generic one proves no dearer.
+        self.raw.execute(adapt(sql), tuple(params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
