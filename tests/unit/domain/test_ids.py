@@ -1,21 +1,40 @@
-"""New subject ids: random version 4 UUIDs, drawn many at a time, never the same twice,
-not even in a process forked from one holding undrawn ids."""
+"""New subject ids: time-ordered version 7 UUIDs with random bits drawn many at a time,
+never the same twice, not even in a process forked from one holding undrawn ids."""
 
 from __future__ import annotations
 
 import os
+import time
 from uuid import UUID
 
 from domain.ids import IDS_PER_DRAW, new_subject_id
 
 
-def test_new_subject_ids_are_random_version_4_uuids() -> None:
+def test_new_subject_ids_are_version_7_uuids_of_the_time_they_were_made() -> None:
+    before = time.time_ns() // 1_000_000
     ids = [new_subject_id() for _ in range(3 * IDS_PER_DRAW)]
+    after = time.time_ns() // 1_000_000
     assert len(set(ids)) == len(ids)
     for subject_id in ids:
-        assert subject_id.version == 4
+        assert subject_id.version == 7
         assert subject_id.variant == "specified in RFC 4122"
         assert UUID(str(subject_id)) == subject_id
+        assert before <= subject_id.int >> 80 <= after
+
+
+def test_ids_made_later_sort_after_earlier_ones() -> None:
+    earlier = new_subject_id()
+    time.sleep(0.002)
+    later = new_subject_id()
+    assert str(earlier) < str(later) and earlier.hex < later.hex
+
+
+def test_ids_of_one_millisecond_differ_in_their_random_bits() -> None:
+    ids = [new_subject_id() for _ in range(2 * IDS_PER_DRAW)]
+    random_bits = {subject_id.int & ((1 << 62) - 1) for subject_id in ids}
+    random_a = {subject_id.int >> 64 & 0xFFF for subject_id in ids}
+    assert len(random_bits) == len(ids)
+    assert len(random_a) > 1
 
 
 def test_a_forked_process_does_not_give_its_parents_next_ids() -> None:
