@@ -43,9 +43,11 @@ from domain.text import REPLACEMENT, UNACCEPTABLE
 log = structlog.get_logger("projector")
 
 PROJECTED, NOTHING_LEFT, BUSY = "projected", "nothing left", "busy"
-REBUILD_BATCH = 5000
+REBUILD_BATCH = 20_000
 """Events per transaction while rebuilding: fewer commits, and the subjects a batch meets
-again are still in its hands; no reader waits on a rebuild's batch anyway."""
+again are still in its hands; no reader waits on a rebuild's batch anyway. Against 5,000, a
+rebuild of 100,000 events on SQLite took 8 % less time and 58 MiB more memory at its peak;
+50,000 took no less time and 190 MiB more."""
 
 INSERT_LOG = (
     "INSERT INTO ledger_log (position, aggregate_id, version, event_type, subject_event, "
@@ -413,7 +415,12 @@ class Projector:
             with full_passes_held_off():
                 self.catch_up()
             # The collector's full pass, held off while projecting, made once here: else
-            # whatever the process does next pays for it.
+            # whatever the process does next pays for it. The subjects remembered go first:
+            # the pass would walk every object they hold (1.2 s after 100,000 events, against
+            # 0.2 s to let them go and pass over the rest), and the next event of any of them
+            # is read from the log and the views as after a restart.
+            with self.lock:
+                self.subjects.clear()
             gc.collect()
         finally:
             self.batch_size = batch_size
