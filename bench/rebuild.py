@@ -4,8 +4,9 @@ Builds a ledger of ``--events`` events (a SQLite file by default; the subjects, 
 amendments, rescissions and visa bans of ``scale_data.py``, recorded in batches), then, in
 turn and ``--repeats`` times:
 
-- rebuild: the ledger's ``Projector.rebuild()`` (what ``ledger rebuild`` runs): empty the
-  views and project the whole log again;
+- rebuild: the ledger's ``Projector.rebuild()`` (what ``ledger rebuild`` runs): project the
+  whole log again into emptied views (on SQLite, split between processes, one per core:
+  ``application/views/split_rebuild.py``);
 - raw scan: read the same log through the library, ``recorder.select_notifications`` in
   pages, and decode every event with the application's ``mapper.to_domain_event``; nothing
   else. No projection can beat this: it is the floor.
@@ -86,6 +87,7 @@ def main() -> None:
     common.use_project(args.project)
     from application.bootstrap import bootstrap
     from application.settings import Settings
+    from application.views.split_rebuild import parts_for
 
     with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as folder:
         database = args.database or f"sqlite:///{Path(folder) / 'rebuild.db'}"
@@ -95,6 +97,7 @@ def main() -> None:
                 built = scale_data.build(services.ledger, scale_data.subjects_for(args.events))
                 common.progress(f"recorded {built.events:,} events in {built.seconds:.0f} s")
             events = services.ledger.last_position()
+            parts = parts_for(services.views, events)
             load_before = common.load_average()
 
             def rebuild() -> float:
@@ -124,7 +127,10 @@ def main() -> None:
     )
     rebuilt, scanned = common.median(results["rebuild"]), common.median(results["scan"])
     report.add(events, rebuilt, scanned, f"{rebuilt / scanned:.2f}")
-    report.note(f"store: {common.redacted(database)}; scan pages of {PAGE} events")
+    report.note(
+        f"store: {common.redacted(database)}; scan pages of {PAGE} events; the rebuild "
+        + (f"split between {parts} processes" if parts > 1 else "in one process")
+    )
     if floor is not None:
         report.note(
             f"SQLite floor: {floor:.2f} s to write the rebuilt rows with no Python per row "

@@ -22,8 +22,9 @@ import gc
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -33,12 +34,13 @@ from eventsourcing.persistence import IntegrityError, Notification
 from application.collector import full_passes_held_off
 from application.ledger import Ledger, event_type
 from application.outages import is_unavailable
+from application.views.batch import Batch, Known
 from application.views.links import LinkProjection, LinkRow
-from application.views.rows import MeasureRow, ProfileRow, Touched, rows_after, stamp
+from application.views.rows import Touched, rows_after, stamp
+from application.views.split_rebuild import Share, parts_for, rebuild_split
 from application.views.store import Cursor, ViewStore
 from domain.link import Link
 from domain.subject import Subject
-from domain.text import REPLACEMENT, UNACCEPTABLE
 
 log = structlog.get_logger("projector")
 
@@ -48,198 +50,6 @@ REBUILD_BATCH = 20_000
 again are still in its hands; no reader waits on a rebuild's batch anyway. Against 5,000, a
 rebuild of 100,000 events on SQLite took 8 % less time and 58 MiB more memory at its peak;
 50,000 took no less time and 190 MiB more."""
-
-INSERT_LOG = (
-    "INSERT INTO ledger_log (position, aggregate_id, version, event_type, subject_event, "
-    "recorded_at, known_from) VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-INSERT_MEASURE = (
-    "INSERT INTO measure_segments (measure_id, eff_from, rec_from, eff_to, rec_to, subject_id, "
-    "authority, kind, subject_kind, programs, digest, terms_digest, document) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-CLOSE_MEASURE = (
-    "UPDATE measure_segments SET rec_to = ? WHERE measure_id = ? AND eff_from = ? AND rec_from = ?"
-)
-INSERT_PROFILE = (
-    "INSERT INTO profile_segments (subject_id, eff_from, rec_from, eff_to, rec_to, kind, "
-    "primary_name, countries, refs, digest, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-CLOSE_PROFILE = (
-    "UPDATE profile_segments SET rec_to = ? WHERE subject_id = ? AND eff_from = ? AND rec_from = ?"
-)
-INSERT_NAME = (
-    "INSERT INTO name_segments (subject_id, eff_from, rec_from, ordinal, eff_to, rec_to, name, "
-    "name_type, normalized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-CLOSE_NAMES = (
-    "UPDATE name_segments SET rec_to = ? WHERE subject_id = ? AND eff_from = ? AND rec_from = ?"
-)
-OPEN_MEASURES = (
-    "SELECT measure_id, eff_from, rec_from, digest FROM measure_segments "
-    "WHERE subject_id = ? AND rec_to IS NULL"
-)
-OPEN_PROFILES = (
-    "SELECT subject_id, eff_from, rec_from, digest FROM profile_segments "
-    "WHERE subject_id = ? AND rec_to IS NULL"
-)
-
-Key = tuple[str, str, int]
-"""A row's primary key: (measure or subject id, eff_from, rec_from)."""
-
-
-def _storable(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
-    """Rows whose text every store can hold. The ledger refuses such text on the way in;
-    this keeps an event recorded before it did (or by another tool) from stopping the views
-    for good, as NUL does in PostgreSQL. The log keeps the text as recorded."""
-    return [_storable_row(row) for row in rows]
-
-
-def _storable_row(row: Sequence[Any]) -> list[Any]:
-    text = "".join(value for value in row if isinstance(value, str))
-    if text.isascii() and text.isprintable():  # nearly every row: one check for all of it
-        return list(row)
-    return [_storable_value(value) for value in row]
-
-
-def _storable_value(value: Any) -> Any:
-    # Printable ASCII, nearly every value, holds nothing to replace: two C-speed checks.
-    if not isinstance(value, str) or (value.isascii() and value.isprintable()):
-        return value
-    return UNACCEPTABLE.sub(REPLACEMENT, value)
-
-
-@dataclass
-class _Known:
-    """A subject as the projector last saw it, and the view rows it left open for it.
-
-    ``open_version`` is the subject version those rows reflect (None until they are read
-    from the views): rows derived from the log are the same whichever projector wrote them,
-    so rows that reflect the version just before an event are the views' rows, and need not
-    be read again."""
-
-    subject: Subject
-    open_version: int | None = None
-    measures: dict[str, dict[str, Key]] = field(default_factory=dict)
-    """Open measure rows: measure id -> digest -> key."""
-    profiles: dict[str, Key] = field(default_factory=dict)
-    """Open profile rows: digest -> key."""
-
-
-@dataclass
-class _Batch:
-    """The changes one batch makes, written with a few statements at its end."""
-
-    cursor: Cursor
-    new_measures: dict[Key, list[Any]] = field(default_factory=dict)
-    new_profiles: dict[Key, tuple[list[Any], ProfileRow]] = field(default_factory=dict)
-    closed_measures: list[tuple[int, str, str, int]] = field(default_factory=list)
-    closed_profiles: list[tuple[int, str, str, int]] = field(default_factory=list)
-    log_rows: list[tuple[Any, ...]] = field(default_factory=list)
-    seen: dict[str, _Known] = field(default_factory=dict)
-    """The subjects of the batch's events so far."""
-
-    def refresh(self, known: _Known, touched: Touched, position: int) -> None:
-        """Close the open rows of the touched part that the event ended, open its new ones."""
-        if known.open_version != touched.version - 1:
-            earlier = self.seen.get(touched.subject_id)
-            if earlier is not None and earlier.open_version == touched.version - 1:
-                # Forgotten since an earlier event of this batch: the views do not hold
-                # that event's rows yet, the batch does.
-                known.measures, known.profiles = earlier.measures, earlier.profiles
-            else:
-                self._load_open(known, touched.subject_id, fresh=touched.version == 1)
-        self.seen[touched.subject_id] = known
-        if touched.measure_id is not None:
-            self._refresh_measure(known, touched.measure_id, touched.measures, position)
-        else:
-            by_measure: dict[str, dict[str, MeasureRow]] = {}
-            for digest, row in touched.measures.items():
-                by_measure.setdefault(row.measure_id, {})[digest] = row
-            for measure_id in known.measures.keys() | by_measure.keys():
-                self._refresh_measure(known, measure_id, by_measure.get(measure_id, {}), position)
-        if touched.profiles is not None:
-            self._refresh_profiles(known.profiles, touched.profiles, position)
-        known.open_version = touched.version
-
-    def _load_open(self, known: _Known, subject_id: str, *, fresh: bool) -> None:
-        known.measures, known.profiles = {}, {}
-        if fresh:
-            return
-        self.cursor.execute(OPEN_MEASURES, (subject_id,))
-        for row in self.cursor.fetchall():
-            key = (row["measure_id"], row["eff_from"], int(row["rec_from"]))
-            known.measures.setdefault(row["measure_id"], {})[row["digest"]] = key
-        self.cursor.execute(OPEN_PROFILES, (subject_id,))
-        for row in self.cursor.fetchall():
-            known.profiles[row["digest"]] = (
-                row["subject_id"],
-                row["eff_from"],
-                int(row["rec_from"]),
-            )
-
-    def _refresh_measure(
-        self, known: _Known, measure_id: str, rows: dict[str, MeasureRow], position: int
-    ) -> None:
-        open_rows = known.measures.setdefault(measure_id, {})
-        for gone in [digest for digest in open_rows if digest not in rows]:
-            key = open_rows.pop(gone)
-            if key in self.new_measures:
-                self.new_measures[key][4] = position
-            else:
-                self.closed_measures.append((position, *key))
-        for digest, row in rows.items():
-            if digest in open_rows:
-                continue
-            key = (row.measure_id, row.eff_from, position)
-            open_rows[digest] = key
-            self.new_measures[key] = [
-                row.measure_id, row.eff_from, position, row.eff_to, None, row.subject_id,
-                row.authority, row.kind, row.subject_kind, row.programs, row.digest,
-                row.terms_digest, row.document,
-            ]  # fmt: skip
-        if not open_rows:
-            del known.measures[measure_id]
-
-    def _refresh_profiles(
-        self, open_rows: dict[str, Key], rows: dict[str, ProfileRow], position: int
-    ) -> None:
-        for gone in [digest for digest in open_rows if digest not in rows]:
-            key = open_rows.pop(gone)
-            if key in self.new_profiles:
-                self.new_profiles[key][0][4] = position
-            else:
-                self.closed_profiles.append((position, *key))
-        for digest, row in rows.items():
-            if digest in open_rows:
-                continue
-            key = (row.subject_id, row.eff_from, position)
-            open_rows[digest] = key
-            values = [
-                row.subject_id, row.eff_from, position, row.eff_to, None, row.kind,
-                row.primary_name, row.countries, row.refs, row.digest, row.document,
-            ]  # fmt: skip
-            self.new_profiles[key] = (values, row)
-
-    def flush(self) -> None:
-        cursor = self.cursor
-        cursor.executemany(INSERT_LOG, self.log_rows)
-        cursor.executemany(INSERT_MEASURE, _storable(self.new_measures.values()))
-        cursor.executemany(CLOSE_MEASURE, self.closed_measures)
-        cursor.executemany(
-            INSERT_PROFILE, _storable(values for values, _ in self.new_profiles.values())
-        )
-        cursor.executemany(INSERT_NAME, _storable(self._name_rows()))
-        cursor.executemany(CLOSE_PROFILE, self.closed_profiles)
-        cursor.executemany(CLOSE_NAMES, self.closed_profiles)
-
-    def _name_rows(self) -> Any:
-        for values, row in self.new_profiles.values():
-            for ordinal, (name, name_type, normalized) in enumerate(row.names):
-                yield (
-                    row.subject_id, row.eff_from, values[2], ordinal, row.eff_to, values[4],
-                    name, name_type, normalized,
-                )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -264,12 +74,21 @@ class Projector:
     processes at once. The lock is held one batch at a time, so that a read waiting for a
     position never waits behind a catch-up that chases a growing log."""
 
-    def __init__(self, ledger: Ledger, views: ViewStore, batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        views: ViewStore,
+        batch_size: int = 500,
+        share: Share | None = None,
+    ) -> None:
         self.ledger = ledger
         self.views = views
         self.batch_size = batch_size
+        self.share = share
+        """The aggregates whose events this projector projects, if not all: one part of a
+        split rebuild (``split_rebuild``). Its position still moves past every event."""
         self.lock = threading.Lock()
-        self.subjects: OrderedDict[UUID, _Known] = OrderedDict()
+        self.subjects: OrderedDict[UUID, Known] = OrderedDict()
         """The subjects of the latest events, least recently projected first."""
         self.cache_size = 50_000
         self.failure: ProjectionFailure | None = None
@@ -319,8 +138,12 @@ class Projector:
         )
         if not notifications:
             return NOTHING_LEFT
+        last = notifications[-1].id
+        if self.share is not None:
+            holds = self.share.holds
+            notifications = [n for n in notifications if holds(n.originator_id)]
         try:
-            outcome = PROJECTED if self._apply(notifications) else BUSY
+            outcome = PROJECTED if self._apply(notifications, last) else BUSY
             if outcome == BUSY:
                 self.subjects.clear()  # advanced past the rows the views hold for them
         except IntegrityError:
@@ -336,7 +159,7 @@ class Projector:
         self.failure = None
         return outcome
 
-    def _apply(self, notifications: Sequence[Notification]) -> bool:
+    def _apply(self, notifications: Sequence[Notification], last: int) -> bool:
         # Everything that reads the event store happens before the write transaction opens:
         # SQLite's connection pool would make a reader wait behind a waiting writer.
         events = [self.ledger.mapper.to_domain_event(n) for n in notifications]
@@ -349,7 +172,7 @@ class Projector:
         with self.views.transaction(commit=True) as cursor:
             if not self.views.try_lock(cursor):
                 return False
-            batch = _Batch(cursor)
+            batch = Batch(cursor)
             known_from = self._last_known_from(cursor)
             for notification, event, change, link_rows in zip(
                 notifications, events, changes, links, strict=True
@@ -360,10 +183,10 @@ class Projector:
                 if link_rows is not None:
                     self.links.refresh(cursor, link_rows, str(event.originator_id), notification.id)
             batch.flush()
-            self.views.record_tracking(cursor, notifications[-1].id)
+            self.views.record_tracking(cursor, last)
         return True
 
-    def _log(self, batch: _Batch, notification: Notification, event: Any, known_from: str) -> str:
+    def _log(self, batch: Batch, notification: Notification, event: Any, known_from: str) -> str:
         recorded_at = stamp(event.timestamp)
         known_from = max(known_from, recorded_at)
         batch.log_rows.append(
@@ -384,47 +207,62 @@ class Projector:
         row = cursor.fetchone()
         return "" if row is None else str(row["known_from"])
 
-    def _advance(self, event: Subject.Event) -> tuple[_Known, Touched]:
+    def _advance(self, event: Subject.Event) -> tuple[Known, Touched]:
         """The event's subject brought up to the event, and the rows of the part it touched."""
         subject_id = event.originator_id
         known = self.subjects.pop(subject_id, None)
         if isinstance(event, Subject.Registered):
             subject = event.mutate(None)
             assert isinstance(subject, Subject)
-            known = _Known(subject)
+            known = Known(subject)
         elif known is not None and known.subject.version == event.originator_version - 1:
             event.mutate(known.subject)
         else:
-            known = _Known(self.ledger.subject(subject_id, event.originator_version))
+            known = Known(self.ledger.subject(subject_id, event.originator_version))
         self.subjects[subject_id] = known
         if len(self.subjects) > self.cache_size:
             self.subjects.popitem(last=False)
         return known, rows_after(known.subject, event)
 
-    def rebuild(self) -> int:
+    def rebuild(self, parts: int | None = None) -> int:
         """Empty the views and project the whole log again: with the indexes only reads use
         set aside meanwhile and built again at the end, in batches of at least
-        ``REBUILD_BATCH`` events."""
+        ``REBUILD_BATCH`` events. A long log of a SQLite ledger is split between ``parts``
+        processes (by default, as many as it pays for, up to one per core: ``split_rebuild``),
+        which leave the views as they were until their rows replace them at once."""
+        if parts is None:
+            parts = parts_for(self.views, self.ledger.last_position())
+        if parts > 1:
+            return rebuild_split(self, parts)
+        with self.indexes_set_aside():
+            with self.lock:
+                self.views.reset()  # after the indexes: emptying the tables is faster without
+            log.info("views reset; projecting the whole log again")
+            batch_size, self.batch_size = self.batch_size, max(self.batch_size, REBUILD_BATCH)
+            try:
+                with full_passes_held_off():
+                    self.catch_up()
+            finally:
+                self.batch_size = batch_size
+        return self.views.position()
+
+    @contextmanager
+    def indexes_set_aside(self) -> Iterator[None]:
+        """The read-only indexes dropped for the length of a rebuild, and built again at its
+        end however it ends. A rebuild that ends well then makes the collector's full pass it
+        held off (else whatever the process does next pays for it). The subjects remembered
+        go first: the pass would walk every object they hold (1.2 s after 100,000 events,
+        against 0.2 s to let them go and pass over the rest), and the next event of any of
+        them is read from the log and the views as after a restart."""
         with self.lock:
             self.subjects.clear()
-            self.views.set_aside_indexes()  # first: emptying the tables is faster without
-            self.views.reset()
-        log.info("views reset; projecting the whole log again")
-        batch_size, self.batch_size = self.batch_size, max(self.batch_size, REBUILD_BATCH)
+            self.views.set_aside_indexes()
         try:
-            with full_passes_held_off():
-                self.catch_up()
-            # The collector's full pass, held off while projecting, made once here: else
-            # whatever the process does next pays for it. The subjects remembered go first:
-            # the pass would walk every object they hold (1.2 s after 100,000 events, against
-            # 0.2 s to let them go and pass over the rest), and the next event of any of them
-            # is read from the log and the views as after a restart.
+            yield
             with self.lock:
                 self.subjects.clear()
             gc.collect()
         finally:
-            self.batch_size = batch_size
             with self.lock:
                 self.views.restore_indexes()
         log.info("views rebuilt; indexes built again")
-        return self.views.position()

@@ -14,7 +14,8 @@ import pytest
 from application.bootstrap import Services
 from application.commands import Citation, RegisterSubject
 from application.ledger import event_type
-from application.views.projector import Projector, _storable
+from application.views.batch import storable as storable_rows
+from application.views.projector import Projector
 from application.views.queries import DUMP_ORDER, ViewQueries
 from application.views.rows import measure_rows, profile_rows, stamp
 from domain.errors import LedgerError
@@ -93,7 +94,7 @@ def reference_views(services: Services) -> Tables:
 
 
 def storable(tables: Tables) -> Tables:
-    return {table: [tuple(row) for row in _storable(rows)] for table, rows in tables.items()}
+    return {table: [tuple(row) for row in storable_rows(rows)] for table, rows in tables.items()}
 
 
 def a_varied_ledger(services: Services, clock: FakeClock, seed: int) -> None:

@@ -117,9 +117,9 @@ def test_the_collector_makes_no_full_pass_while_the_views_catch_up_long_or_rebui
     a_busy_history(services, clock)
     apply, during = services.projector._apply, []
 
-    def watched(notifications: Any) -> bool:
+    def watched(notifications: Any, last: int) -> bool:
         during.append(gc.get_threshold()[2])
-        return apply(notifications)
+        return apply(notifications, last)
 
     monkeypatch.setattr(services.projector, "_apply", watched)
     before = gc.get_threshold()

@@ -69,10 +69,10 @@ def test_a_read_never_chases_writes_recorded_after_it_began(
     apply = services.projector._apply
     injected: list[int] = []
 
-    def apply_while_others_write(notifications: Any) -> bool:
+    def apply_while_others_write(notifications: Any, last: int) -> bool:
         if len(injected) < 50:
             injected.append(register(services))
-        return apply(notifications)
+        return apply(notifications, last)
 
     monkeypatch.setattr(services.projector, "_apply", apply_while_others_write)
     point = services.reader.point()
@@ -89,9 +89,9 @@ def test_a_read_waits_no_longer_than_the_configured_wait(
             register(services)
         apply = services.projector._apply
 
-        def slow(notifications: Any) -> bool:
+        def slow(notifications: Any, last: int) -> bool:
             time.sleep(0.05)
-            return apply(notifications)
+            return apply(notifications, last)
 
         monkeypatch.setattr(services.projector, "_apply", slow)
         last = services.ledger.last_position()

@@ -1,0 +1,226 @@
+"""Rebuilding a SQLite ledger's views on every core: the log split by aggregate.
+
+An event's view rows depend on its own aggregate's stream alone (a subject's measure and
+profile rows, a link's rows), so the log splits cleanly by aggregate id. Each of ``parts``
+processes reads the whole log and projects the events of its share of the aggregates into a
+scratch SQLite file of its own, with the ledger's own ``Projector`` told which share is its.
+The rebuilding process then replaces the views with the parts' rows in one transaction, puts
+right the one column that reads across aggregates (a log row's ``known_from``: the latest
+recorded time up to that row) and builds the read-only indexes again, as a rebuild in one
+process does.
+
+Until that transaction commits, the views stay as they were: readers go on reading the old
+views rather than views filling up, and a rebuild stopped on the way leaves them whole. Only
+a file-backed SQLite ledger splits (PostgreSQL and the in-memory store rebuild in one
+process), and only a log long enough to pay for starting the processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import structlog
+
+from application.collector import full_passes_held_off
+from application.views.schema import SQLITE_NAME_SEARCH, VIEW_TABLES
+from application.views.store import SQLiteViews, ViewStore
+
+if TYPE_CHECKING:
+    from application.views.projector import Projector
+
+log = structlog.get_logger("projector")
+
+EVENTS_PER_PART = 25_000
+"""The fewest events worth a process of their own: starting one (the interpreter and the
+ledger's modules) costs about 0.6 s, what one process projects in about 4,000 events."""
+MAX_PARTS = 4
+"""No more processes than this: each holds what a projector remembers (some 400 MiB at most)."""
+LOCK_SECONDS = 30.0
+"""How long the swap waits for another writer of the file to finish."""
+
+KNOWN_FROM = (
+    "UPDATE main.ledger_log SET known_from = latest.known_from FROM ("
+    "SELECT position, MAX(recorded_at) OVER (ORDER BY position) AS known_from "
+    "FROM main.ledger_log) AS latest "
+    "WHERE ledger_log.position = latest.position "
+    "AND ledger_log.known_from IS NOT latest.known_from"
+)
+"""Each part knew only its own events' recorded times; the log row's ``known_from`` is the
+latest of all events up to it, as a projector in one process writes it."""
+
+
+@dataclass(frozen=True)
+class Share:
+    """The aggregates one part of a split rebuild projects: those whose id leaves
+    ``number`` when divided by ``parts``."""
+
+    number: int
+    parts: int
+
+    def holds(self, aggregate_id: UUID | str) -> bool:
+        as_uuid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
+        return as_uuid.int % self.parts == self.number
+
+
+def parts_for(views: ViewStore, events: int, cpus: int | None = None) -> int:
+    """How many processes should rebuild a log of ``events`` events into ``views``: 1 where
+    the views cannot be split (not a SQLite file) or the log is too short to pay."""
+    if not isinstance(views, SQLiteViews) or _in_memory(_file_of(views)):
+        return 1
+    available = cpus if cpus is not None else len(os.sched_getaffinity(0))
+    return max(1, min(available, MAX_PARTS, events // EVENTS_PER_PART))
+
+
+def rebuild_split(projector: Projector, parts: int) -> int:
+    """Project the log up to its present end in ``parts`` processes, then put their rows in
+    place of the views; the views' position."""
+    views = projector.views
+    assert isinstance(views, SQLiteViews), "only a SQLite ledger's views split"
+    until = projector.ledger.last_position()
+    # What the ledger's environment adds to the process's: the children inherit the rest.
+    env = {
+        key: value for key, value in projector.ledger.env.items() if os.environ.get(key) != value
+    }
+    log.info("projecting the whole log again, split", parts=parts, until=until)
+    # Beside the ledger's file: the parts' rows take about as much room as the views, which
+    # the file's own disk holds, where a temporary folder in memory might not.
+    beside = Path(_file_of(views)).parent
+    with tempfile.TemporaryDirectory(prefix=".ledger-rebuild-", dir=beside) as folder:
+        scratches = [Path(folder) / f"part-{number}.db" for number in range(parts)]
+        _run_parts(env, scratches, until)
+        with projector.indexes_set_aside(), projector.lock:
+            projector.subjects.clear()  # the views change under what it remembers
+            _swap(views, scratches, until)
+    return views.position()
+
+
+def _run_parts(env: dict[str, str], scratches: list[Path], until: int) -> None:
+    """Each part in a new interpreter of its own, running this module: a forked copy of a
+    process with threads (a server's) could inherit a lock some thread held, and a child
+    started by ``multiprocessing`` would run the parent's main script again. The children
+    import the modules the parent imported (its ``sys.path``), read what they are to do from
+    their standard input, where no other user of the machine can read it, and stop when it
+    closes: a rebuild stopped, however, stops its parts."""
+    paths = os.pathsep.join(path for path in sys.path if path)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        for number, scratch in enumerate(scratches):
+            child = subprocess.Popen(
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                env={**os.environ, "PYTHONPATH": paths},
+            )
+            children.append(child)
+            assert child.stdin is not None
+            argument = _part_argument(env, scratch, number, len(scratches), until)
+            child.stdin.write(argument.encode() + b"\n")
+            child.stdin.flush()
+        codes = [child.wait() for child in children]
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            if child.stdin is not None:
+                child.stdin.close()
+    if any(codes):
+        raise RuntimeError(
+            f"the rebuild stopped, the views are as they were (its parts exited with {codes})"
+        )
+
+
+def _part_argument(env: dict[str, str], scratch: Path, number: int, parts: int, until: int) -> str:
+    """What a part's process is told."""
+    return json.dumps([env, str(scratch), number, parts, until])
+
+
+def project_part(env: dict[str, str], scratch: str, share: Share, until: int) -> None:
+    """In a part's process: project its share of the log up to ``until`` into ``scratch``."""
+    from eventsourcing.sqlite import SQLiteDatastore
+
+    from application.ledger import Ledger
+    from application.views.projector import REBUILD_BATCH, Projector
+
+    ledger = Ledger(env=env)
+    views = SQLiteViews(SQLiteDatastore(scratch))
+    try:
+        views.create_table()
+        views.set_aside_indexes()
+        part = Projector(ledger, views, REBUILD_BATCH, share=share)
+        with full_passes_held_off():
+            part.catch_up(until)
+    finally:
+        views.datastore.close()
+        ledger.close()
+
+
+def _swap(views: SQLiteViews, scratches: list[Path], until: int) -> None:
+    """Replace the views' rows with the parts' in one transaction, at position ``until``."""
+    connection = sqlite3.connect(
+        _file_of(views), uri=True, isolation_level=None, timeout=LOCK_SECONDS
+    )
+    try:
+        for number, scratch in enumerate(scratches):
+            connection.execute(f"ATTACH DATABASE ? AS part{number}", (str(scratch),))
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            _copy_parts(connection, len(scratches), views.projection, until)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        for number in range(len(scratches)):
+            connection.execute(f"DETACH DATABASE part{number}")
+    finally:
+        connection.close()
+
+
+def _copy_parts(connection: sqlite3.Connection, parts: int, projection: str, until: int) -> None:
+    for table in [*VIEW_TABLES, SQLITE_NAME_SEARCH]:
+        connection.execute(f"DELETE FROM main.{table}")
+    for table in VIEW_TABLES:
+        for number in range(parts):
+            connection.execute(f"INSERT INTO main.{table} SELECT * FROM part{number}.{table}")
+    connection.execute(KNOWN_FROM)
+    connection.execute("DELETE FROM main.tracking WHERE application_name = ?", (projection,))
+    connection.execute(
+        "INSERT INTO main.tracking (application_name, notification_id) VALUES (?, ?)",
+        (projection, until),
+    )
+
+
+def _file_of(views: SQLiteViews) -> str:
+    name: Any = views.datastore.pool.db_name
+    return str(name)
+
+
+def _in_memory(name: str) -> bool:
+    return ":memory:" in name or "mode=memory" in name
+
+
+def _stop_with_parent() -> None:
+    """In a part's process: end it once the rebuilding process closes its standard input
+    (it keeps it open until the part ends, and the system closes it if it dies). Read from
+    the descriptor itself: a thread blocked in ``sys.stdin`` would hold its lock, which the
+    interpreter takes on its way out."""
+    while os.read(sys.stdin.fileno(), 4096):
+        pass
+    os._exit(PARENT_GONE)
+
+
+PARENT_GONE = 3
+
+if __name__ == "__main__":  # a part's process (``_run_parts``)
+    env, scratch, number, parts, until = json.loads(sys.stdin.readline())
+    threading.Thread(target=_stop_with_parent, daemon=True).start()
+    project_part(env, scratch, Share(number, parts), until)

@@ -1,0 +1,132 @@
+"""A rebuild split between processes (SQLite): the same views as a rebuild in one process,
+the views as they were until the parts' rows replace them, and as they were if a part fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from application.bootstrap import Services
+from application.commands import Citation, LinkSubjects, RegisterSubject, UnlinkSubjects
+from application.views import split_rebuild
+from application.views.check import check_views
+from application.views.queries import ViewQueries
+from application.views.split_rebuild import EVENTS_PER_PART, MAX_PARTS, Share, parts_for
+from domain.values import Actor, Name, Profile, SubjectKind
+from tests.ledger.test_projection import a_busy_history
+from tests.support.clock import FakeClock
+
+ACTOR = Actor("k1", "operator")
+WHY = Citation(reason="same passport")
+
+on_sqlite = pytest.mark.parametrize("store_kind", ["sqlite"])
+
+
+def a_history_with_links(services: Services, clock: FakeClock) -> None:
+    a_busy_history(services, clock)
+    ledger = services.ledger
+    people = [
+        ledger.execute(
+            RegisterSubject(
+                kind=SubjectKind.PERSON,
+                profile=Profile((Name(f"PERSON {n}"),)),
+                citation=WHY,
+            ),
+            ACTOR,
+        ).subject_ids[0]
+        for n in range(4)
+    ]
+    linked = ledger.execute(LinkSubjects((people[0], people[1]), citation=WHY), ACTOR)
+    ledger.execute(LinkSubjects((people[2], people[3]), citation=WHY), ACTOR)
+    clock.advance(days=1)
+    ledger.execute(UnlinkSubjects(linked.link_ids[0], citation=Citation(reason="no")), ACTOR)
+
+
+def indexes(services: Services) -> list[str]:
+    with services.views.transaction(commit=False) as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')")
+        return sorted(str(row["name"]) for row in cursor.fetchall())
+
+
+@on_sqlite
+@pytest.mark.parametrize("parts", [2, 3])
+def test_a_split_rebuild_ends_with_the_views_of_one_process(
+    services: Services, clock: FakeClock, parts: int
+) -> None:
+    a_history_with_links(services, clock)
+    services.projector.catch_up()
+    position, before = ViewQueries(services.views).dump()
+    assert before["link_segments"] and before["measure_segments"]
+    names = indexes(services)
+
+    assert services.projector.rebuild(parts=parts) == position
+    assert ViewQueries(services.views).dump() == (position, before)
+    assert indexes(services) == names
+    assert check_views(services.ledger, services.views).ok
+    # The log rows' known_from, each part knowing only its own events, is put right.
+    with services.views.transaction(commit=False) as cursor:
+        cursor.execute("SELECT known_from FROM ledger_log ORDER BY position")
+        known = [row["known_from"] for row in cursor.fetchall()]
+    assert known == sorted(known)
+
+
+@on_sqlite
+def test_events_recorded_while_the_parts_run_are_projected_after_them(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_busy_history(services, clock)
+    services.projector.catch_up()
+    run_parts = split_rebuild._run_parts
+
+    def and_a_write_meanwhile(*args: Any) -> None:
+        run_parts(*args)
+        services.ledger.execute(
+            RegisterSubject(
+                kind=SubjectKind.ORGANIZATION, profile=Profile((Name("LATECOMER"),)), citation=WHY
+            ),
+            ACTOR,
+        )
+
+    monkeypatch.setattr(split_rebuild, "_run_parts", and_a_write_meanwhile)
+    until = services.ledger.last_position()
+    assert services.projector.rebuild(parts=2) == until
+    assert services.views.position() == until < services.ledger.last_position()
+    services.projector.catch_up()
+    assert check_views(services.ledger, services.views).ok
+
+
+@on_sqlite
+def test_a_part_that_fails_leaves_the_views_as_they_were(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_busy_history(services, clock)
+    services.projector.catch_up()
+    before = ViewQueries(services.views).dump()
+    names = indexes(services)
+    monkeypatch.setattr(split_rebuild, "_part_argument", lambda *_: "not the part's arguments")
+
+    with pytest.raises(RuntimeError, match="the views are as they were"):
+        services.projector.rebuild(parts=2)
+    assert ViewQueries(services.views).dump() == before
+    assert indexes(services) == names
+
+
+def test_only_a_long_log_of_a_sqlite_file_is_split(services: Services, store_kind: str) -> None:
+    splits = store_kind == "sqlite"
+    assert parts_for(services.views, 100 * EVENTS_PER_PART, cpus=4) == (4 if splits else 1)
+    assert parts_for(services.views, 3 * EVENTS_PER_PART, cpus=16) == (3 if splits else 1)
+    assert parts_for(services.views, 100 * EVENTS_PER_PART, cpus=16) == (MAX_PARTS if splits else 1)
+    assert parts_for(services.views, EVENTS_PER_PART - 1, cpus=16) == 1
+    assert parts_for(services.views, 100 * EVENTS_PER_PART, cpus=1) == 1
+
+
+def test_the_shares_hold_every_aggregate_once() -> None:
+    from uuid import uuid4
+
+    ids = [uuid4() for _ in range(200)]
+    shares = [Share(number, 3) for number in range(3)]
+    for aggregate_id in ids:
+        assert sum(share.holds(aggregate_id) for share in shares) == 1
+        assert shares[aggregate_id.int % 3].holds(str(aggregate_id))
+    assert all(any(share.holds(i) for i in ids) for share in shares)
