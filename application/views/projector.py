@@ -232,8 +232,8 @@ class Projector:
         which leave the views as they were until their rows replace them at once."""
         if parts is None:
             parts = parts_for(self.views, self.ledger.last_position())
-        if parts > 1:
-            return rebuild_split(self, parts)
+        if parts > 1 and (position := rebuild_split(self, parts)) is not None:
+            return position
         with self.indexes_set_aside():
             with self.lock:
                 self.views.reset()  # after the indexes: emptying the tables is faster without

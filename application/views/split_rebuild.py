@@ -42,7 +42,7 @@ log = structlog.get_logger("projector")
 
 EVENTS_PER_PART = 25_000
 """The fewest events worth a process of their own: starting one (the interpreter and the
-ledger's modules) costs about 0.6 s, what one process projects in about 4,000 events."""
+ledger's modules) costs about 0.6 s, what one process projects in about 3,000 events."""
 MAX_PARTS = 4
 """No more processes than this: each holds what a projector remembers (some 400 MiB at most)."""
 LOCK_SECONDS = 30.0
@@ -81,9 +81,11 @@ def parts_for(views: ViewStore, events: int, cpus: int | None = None) -> int:
     return max(1, min(available, MAX_PARTS, events // EVENTS_PER_PART))
 
 
-def rebuild_split(projector: Projector, parts: int) -> int:
+def rebuild_split(projector: Projector, parts: int) -> int | None:
     """Project the log up to its present end in ``parts`` processes, then put their rows in
-    place of the views; the views' position."""
+    place of the views; the views' position. None, having changed nothing, where the parts
+    have no folder to write to beside the ledger's file (a rebuild in one process needs
+    none)."""
     views = projector.views
     assert isinstance(views, SQLiteViews), "only a SQLite ledger's views split"
     until = projector.ledger.last_position()
@@ -95,7 +97,12 @@ def rebuild_split(projector: Projector, parts: int) -> int:
     # Beside the ledger's file: the parts' rows take about as much room as the views, which
     # the file's own disk holds, where a temporary folder in memory might not.
     beside = Path(_file_of(views)).parent
-    with tempfile.TemporaryDirectory(prefix=".ledger-rebuild-", dir=beside) as folder:
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix=".ledger-rebuild-", dir=beside)
+    except OSError as error:
+        log.warning("no folder for the parts of the rebuild", folder=str(beside), error=str(error))
+        return None
+    with scratch as folder:
         scratches = [Path(folder) / f"part-{number}.db" for number in range(parts)]
         _run_parts(env, scratches, until)
         with projector.indexes_set_aside(), projector.lock:

@@ -3,6 +3,7 @@ the views as they were until the parts' rows replace them, and as they were if a
 
 from __future__ import annotations
 
+import tempfile
 from typing import Any
 
 import pytest
@@ -110,6 +111,23 @@ def test_a_part_that_fails_leaves_the_views_as_they_were(
         services.projector.rebuild(parts=2)
     assert ViewQueries(services.views).dump() == before
     assert indexes(services) == names
+
+
+@on_sqlite
+def test_with_no_room_beside_the_file_the_rebuild_runs_in_one_process(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_busy_history(services, clock)
+    services.projector.catch_up()
+    before = ViewQueries(services.views).dump()
+
+    def no_room(**_: Any) -> None:
+        raise PermissionError("read-only folder")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_room)
+    monkeypatch.setattr(split_rebuild, "_run_parts", pytest.fail)  # no part starts
+    assert services.projector.rebuild(parts=2) == before[0]
+    assert ViewQueries(services.views).dump() == before
 
 
 def test_only_a_long_log_of_a_sqlite_file_is_split(services: Services, store_kind: str) -> None:
