@@ -44,6 +44,13 @@ def a_history_with_links(services: Services, clock: FakeClock) -> None:
     ledger.execute(UnlinkSubjects(linked.link_ids[0], citation=Citation(reason="no")), ACTOR)
 
 
+def projected(services: Services, clock: FakeClock) -> Any:
+    """A busy history projected: the views' dump."""
+    a_busy_history(services, clock)
+    services.projector.catch_up()
+    return ViewQueries(services.views).dump()
+
+
 def indexes(services: Services) -> list[str]:
     with services.views.transaction(commit=False) as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')")
@@ -101,9 +108,7 @@ def test_events_recorded_while_the_parts_run_are_projected_after_them(
 def test_a_part_that_fails_leaves_the_views_as_they_were(
     services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    a_busy_history(services, clock)
-    services.projector.catch_up()
-    before = ViewQueries(services.views).dump()
+    before = projected(services, clock)
     names = indexes(services)
     monkeypatch.setattr(split_rebuild, "_part_argument", lambda *_: "not the part's arguments")
 
@@ -117,9 +122,7 @@ def test_a_part_that_fails_leaves_the_views_as_they_were(
 def test_with_no_room_beside_the_file_the_rebuild_runs_in_one_process(
     services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    a_busy_history(services, clock)
-    services.projector.catch_up()
-    before = ViewQueries(services.views).dump()
+    before = projected(services, clock)
 
     def no_room(**_: Any) -> None:
         raise PermissionError("read-only folder")
