@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from application.log_positions import LogPositions
     from application.proofs.stored_log import StoredLog
     from application.stores.postgres import PostgresViews
-    from application.stores.sqlite import SQLiteViews
+    from application.stores.sqlite_views import SQLiteViews
     from application.tables import Tables
     from application.views.store import ViewStore
 

@@ -23,7 +23,8 @@ from application.proofs import keeping
 from application.proofs.entries import EntryError
 from application.proofs.stored_log import StoredRecord
 from application.proofs.tree import MerkleTree
-from application.stores.sqlite import SQLiteDialect, SQLiteViews
+from application.stores.sqlite import SQLiteDialect
+from application.stores.sqlite_views import SQLiteViews
 from application.tables import Tables
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ writer at a time is SQLite's own rule, so nothing here needs a lock of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -17,13 +17,11 @@ from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
     StoredEvent,
-    Tracking,
 )
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteCursor,
     SQLiteFactory,
-    SQLiteTrackingRecorder,
 )
 from eventsourcing.utils import get_topic
 
@@ -34,22 +32,12 @@ from application.proofs.entries import EntryError
 from application.proofs.stored_log import SQLStoredLog
 from application.proofs.tree import MerkleTree
 from application.stores.sqlite_datastore import LedgerSQLiteFactory, WriteLockingDatastore
+from application.stores.sqlite_views import SQLiteViews
 from application.tables import Tables
-from application.views.schema import (
-    INDEXES,
-    SET_ASIDE,
-    SQLITE_NAME_SEARCH,
-    SQLITE_NAME_SEARCH_FILL,
-    SQLITE_NAME_SEARCH_PROBE,
-    SQLITE_NAME_SEARCH_STATEMENTS,
-    SQLITE_NAME_SEARCH_TRIGGERS,
-    TABLES,
-    VIEW_TABLES,
-)
 from domain.errors import InvalidValue
 
 if TYPE_CHECKING:
-    from application.views.store import Cursor, Row, ViewStore
+    from application.views.store import ViewStore
 
 COMMITS_DDL = (
     f"CREATE TABLE IF NOT EXISTS {commits.TABLE} ("
@@ -148,109 +136,6 @@ class SQLiteDialect:
     def creation_lock(self) -> AbstractContextManager[None]:
         """SQLite lets one writer in at a time: creations never collide."""
         return nullcontext()
-
-
-# The views ----------------------------------------------------------------------------------
-
-
-class _SQLiteCursor:
-    """The library's SQLite cursor, as the views' cursor."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.raw.execute(sql, tuple(params))
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.raw.executemany(sql, [tuple(r) for r in rows])
-
-    def fetchall(self) -> list[Row]:
-        return list(self.raw.fetchall())
-
-    def fetchone(self) -> Row | None:
-        row: Row | None = self.raw.fetchone()
-        return row
-
-
-class SQLiteViews(SQLiteTrackingRecorder):
-    """The views in a SQLite database: the ledger's file, or memory beside a memory store."""
-
-    projection = "ledger-views"
-
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            *TABLES,
-            *SQLITE_NAME_SEARCH_STATEMENTS,
-        ]
-
-    def _create_table(self, c: Any) -> None:
-        """Create the tables, then index the names of views whose names are not indexed
-        (made before the name index, or by a rebuild that stopped half way)."""
-        super()._create_table(c)
-        c.execute(SQLITE_NAME_SEARCH_PROBE)
-        row = c.fetchone()
-        if row["indexed"] is None and row["named"] is not None:
-            c.execute(SQLITE_NAME_SEARCH_FILL)
-
-    @contextmanager
-    def transaction(
-        self,
-        *,
-        commit: bool,
-        snapshot: bool = False,  # noqa: ARG002 - every WAL read transaction is a snapshot
-    ) -> Iterator[Cursor]:
-        with self.datastore.transaction(commit=commit) as raw:
-            yield _SQLiteCursor(raw)
-
-    @contextmanager
-    def one_connection(self) -> Iterator[None]:
-        """Reads of the same file in the same process: a connection from the pool costs
-        next to nothing here, so each read keeps taking its own."""
-        yield
-
-    def record_tracking(self, cursor: Cursor, position: int) -> None:
-        assert isinstance(cursor, _SQLiteCursor)
-        self._insert_tracking(cursor.raw, Tracking(self.projection, position))
-
-    def position(self) -> int:
-        return self.max_tracking_id(self.projection) or 0
-
-    def reset(self) -> None:
-        with self.transaction(commit=True) as cursor:
-            for table in VIEW_TABLES:
-                cursor.execute(f"DELETE FROM {table}")
-            # The name index is not one of the views (no check compares it): emptied apart.
-            cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
-            cursor.execute("DELETE FROM tracking WHERE application_name = ?", (self.projection,))
-
-    def set_aside_indexes(self) -> None:
-        """Drop the indexes a rebuild need not keep in step row by row, and the name index's
-        triggers (``application.views.schema.SET_ASIDE``)."""
-        with self.transaction(commit=True) as cursor:
-            for name in SET_ASIDE:
-                cursor.execute(f"DROP INDEX IF EXISTS {name}")
-            for trigger in SQLITE_NAME_SEARCH_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-
-    def restore_indexes(self) -> None:
-        """Build again what ``set_aside_indexes`` dropped, each in one pass over its table:
-        each index in a transaction of its own (the file has one writer at a time, and the
-        ledger's writes wait for each), then every name indexed and the triggers made again
-        in one, so that no name is written between the two."""
-        for statement in INDEXES:
-            with self.transaction(commit=True) as cursor:
-                cursor.execute(statement)
-        with self.transaction(commit=True) as cursor:
-            cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
-            cursor.execute(SQLITE_NAME_SEARCH_FILL)
-            for statement in SQLITE_NAME_SEARCH_STATEMENTS:
-                cursor.execute(statement)
-
-    def try_lock(self, cursor: Cursor) -> bool:  # noqa: ARG002 - nothing to lock
-        """SQLite lets one writer in at a time; the tracking record refuses a second pass."""
-        return True
 
 
 # The store ----------------------------------------------------------------------------------

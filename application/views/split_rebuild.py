@@ -19,20 +19,18 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import structlog
 
 from application.collector import full_passes_held_off
-from application.views.schema import SQLITE_NAME_SEARCH, VIEW_TABLES
 from application.views.store import SQLiteViews, ViewStore
 
 if TYPE_CHECKING:
@@ -45,18 +43,6 @@ EVENTS_PER_PART = 25_000
 ledger's modules) costs about 0.6 s, what one process projects in about 3,000 events."""
 MAX_PARTS = 4
 """No more processes than this: each holds what a projector remembers (some 400 MiB at most)."""
-LOCK_SECONDS = 30.0
-"""How long the swap waits for another writer of the file to finish."""
-
-KNOWN_FROM = (
-    "UPDATE main.ledger_log SET known_from = latest.known_from FROM ("
-    "SELECT position, MAX(recorded_at) OVER (ORDER BY position) AS known_from "
-    "FROM main.ledger_log) AS latest "
-    "WHERE ledger_log.position = latest.position "
-    "AND ledger_log.known_from IS NOT latest.known_from"
-)
-"""Each part knew only its own events' recorded times; the log row's ``known_from`` is the
-latest of all events up to it, as a projector in one process writes it."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +61,17 @@ class Share:
 def parts_for(views: ViewStore, events: int, cpus: int | None = None) -> int:
     """How many processes should rebuild a log of ``events`` events into ``views``: 1 where
     the views cannot be split (not a SQLite file) or the log is too short to pay."""
-    if not isinstance(views, SQLiteViews) or _in_memory(_file_of(views)):
+    if not isinstance(views, SQLiteViews) or views.file is None:
         return 1
-    available = cpus if cpus is not None else len(os.sched_getaffinity(0))
+    available = cpus if cpus is not None else _usable_cores()
     return max(1, min(available, MAX_PARTS, events // EVENTS_PER_PART))
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container's share, where the system says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def rebuild_split(projector: Projector, parts: int) -> int | None:
@@ -96,7 +89,8 @@ def rebuild_split(projector: Projector, parts: int) -> int | None:
     log.info("projecting the whole log again, split", parts=parts, until=until)
     # Beside the ledger's file: the parts' rows take about as much room as the views, which
     # the file's own disk holds, where a temporary folder in memory might not.
-    beside = Path(_file_of(views)).parent
+    assert views.file is not None, "views in memory do not split"
+    beside = Path(views.file).parent
     try:
         scratch = tempfile.TemporaryDirectory(prefix=".ledger-rebuild-", dir=beside)
     except OSError as error:
@@ -107,7 +101,7 @@ def rebuild_split(projector: Projector, parts: int) -> int | None:
         _run_parts(env, scratches, until)
         with projector.indexes_set_aside(), projector.lock:
             projector.subjects.clear()  # the views change under what it remembers
-            _swap(views, scratches, until)
+            views.take_parts(scratches, until)
     return views.position()
 
 
@@ -169,50 +163,6 @@ def project_part(env: dict[str, str], scratch: str, share: Share, until: int) ->
     finally:
         views.datastore.close()
         ledger.close()
-
-
-def _swap(views: SQLiteViews, scratches: list[Path], until: int) -> None:
-    """Replace the views' rows with the parts' in one transaction, at position ``until``."""
-    connection = sqlite3.connect(
-        _file_of(views), uri=True, isolation_level=None, timeout=LOCK_SECONDS
-    )
-    try:
-        for number, scratch in enumerate(scratches):
-            connection.execute(f"ATTACH DATABASE ? AS part{number}", (str(scratch),))
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            _copy_parts(connection, len(scratches), views.projection, until)
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        for number in range(len(scratches)):
-            connection.execute(f"DETACH DATABASE part{number}")
-    finally:
-        connection.close()
-
-
-def _copy_parts(connection: sqlite3.Connection, parts: int, projection: str, until: int) -> None:
-    for table in [*VIEW_TABLES, SQLITE_NAME_SEARCH]:
-        connection.execute(f"DELETE FROM main.{table}")
-    for table in VIEW_TABLES:
-        for number in range(parts):
-            connection.execute(f"INSERT INTO main.{table} SELECT * FROM part{number}.{table}")
-    connection.execute(KNOWN_FROM)
-    connection.execute("DELETE FROM main.tracking WHERE application_name = ?", (projection,))
-    connection.execute(
-        "INSERT INTO main.tracking (application_name, notification_id) VALUES (?, ?)",
-        (projection, until),
-    )
-
-
-def _file_of(views: SQLiteViews) -> str:
-    name: Any = views.datastore.pool.db_name
-    return str(name)
-
-
-def _in_memory(name: str) -> bool:
-    return ":memory:" in name or "mode=memory" in name
 
 
 def _stop_with_parent() -> None:

@@ -24,7 +24,7 @@ from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tra
 from application.stores import store_of
 from application.stores.memory import STORE as MEMORY
 from application.stores.postgres import PostgresViews
-from application.stores.sqlite import SQLiteViews
+from application.stores.sqlite_views import SQLiteViews
 
 Row = Mapping[str, Any]
 

@@ -1,0 +1,187 @@
+"""The views in a SQLite database: the ledger's file, or memory beside a memory store. The
+library's tracking recorder with the views' tables; and, for a rebuild split between
+processes (``application.views.split_rebuild``), the swap of the parts' rows for the views'."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from application.views.schema import (
+    INDEXES,
+    SET_ASIDE,
+    SQLITE_NAME_SEARCH,
+    SQLITE_NAME_SEARCH_FILL,
+    SQLITE_NAME_SEARCH_PROBE,
+    SQLITE_NAME_SEARCH_STATEMENTS,
+    SQLITE_NAME_SEARCH_TRIGGERS,
+    TABLES,
+    VIEW_TABLES,
+)
+
+if TYPE_CHECKING:
+    from application.views.store import Cursor, Row
+
+LOCK_SECONDS = 30.0
+"""How long the swap of a split rebuild waits for another writer of the file to finish."""
+
+KNOWN_FROM = (
+    "UPDATE main.ledger_log SET known_from = latest.known_from FROM ("
+    "SELECT position, MAX(recorded_at) OVER (ORDER BY position) AS known_from "
+    "FROM main.ledger_log) AS latest "
+    "WHERE ledger_log.position = latest.position "
+    "AND ledger_log.known_from IS NOT latest.known_from"
+)
+"""Each part of a split rebuild knew only its own events' recorded times; a log row's
+``known_from`` is the latest of all events up to it, as a projector in one process writes
+it."""
+
+
+class _SQLiteCursor:
+    """The library's SQLite cursor, as the views' cursor."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.raw.execute(sql, tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.raw.executemany(sql, [tuple(r) for r in rows])
+
+    def fetchall(self) -> list[Row]:
+        return list(self.raw.fetchall())
+
+    def fetchone(self) -> Row | None:
+        row: Row | None = self.raw.fetchone()
+        return row
+
+
+class SQLiteViews(SQLiteTrackingRecorder):
+    """The views in a SQLite database: the ledger's file, or memory beside a memory store."""
+
+    projection = "ledger-views"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            *TABLES,
+            *SQLITE_NAME_SEARCH_STATEMENTS,
+        ]
+
+    def _create_table(self, c: Any) -> None:
+        """Create the tables, then index the names of views whose names are not indexed
+        (made before the name index, or by a rebuild that stopped half way)."""
+        super()._create_table(c)
+        c.execute(SQLITE_NAME_SEARCH_PROBE)
+        row = c.fetchone()
+        if row["indexed"] is None and row["named"] is not None:
+            c.execute(SQLITE_NAME_SEARCH_FILL)
+
+    @contextmanager
+    def transaction(
+        self,
+        *,
+        commit: bool,
+        snapshot: bool = False,  # noqa: ARG002 - every WAL read transaction is a snapshot
+    ) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=commit) as raw:
+            yield _SQLiteCursor(raw)
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """Reads of the same file in the same process: a connection from the pool costs
+        next to nothing here, so each read keeps taking its own."""
+        yield
+
+    def record_tracking(self, cursor: Cursor, position: int) -> None:
+        assert isinstance(cursor, _SQLiteCursor)
+        self._insert_tracking(cursor.raw, Tracking(self.projection, position))
+
+    def position(self) -> int:
+        return self.max_tracking_id(self.projection) or 0
+
+    def reset(self) -> None:
+        with self.transaction(commit=True) as cursor:
+            for table in VIEW_TABLES:
+                cursor.execute(f"DELETE FROM {table}")
+            # The name index is not one of the views (no check compares it): emptied apart.
+            cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
+            cursor.execute("DELETE FROM tracking WHERE application_name = ?", (self.projection,))
+
+    def set_aside_indexes(self) -> None:
+        """Drop the indexes a rebuild need not keep in step row by row, and the name index's
+        triggers (``application.views.schema.SET_ASIDE``)."""
+        with self.transaction(commit=True) as cursor:
+            for name in SET_ASIDE:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            for trigger in SQLITE_NAME_SEARCH_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+
+    def restore_indexes(self) -> None:
+        """Build again what ``set_aside_indexes`` dropped, each in one pass over its table:
+        each index in a transaction of its own (the file has one writer at a time, and the
+        ledger's writes wait for each), then every name indexed and the triggers made again
+        in one, so that no name is written between the two."""
+        for statement in INDEXES:
+            with self.transaction(commit=True) as cursor:
+                cursor.execute(statement)
+        with self.transaction(commit=True) as cursor:
+            cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
+            cursor.execute(SQLITE_NAME_SEARCH_FILL)
+            for statement in SQLITE_NAME_SEARCH_STATEMENTS:
+                cursor.execute(statement)
+
+    def try_lock(self, cursor: Cursor) -> bool:  # noqa: ARG002 - nothing to lock
+        """SQLite lets one writer in at a time; the tracking record refuses a second pass."""
+        return True
+
+    @property
+    def file(self) -> str | None:
+        """The database file the views are in; None in memory."""
+        name = str(self.datastore.pool.db_name)
+        return None if ":memory:" in name or "mode=memory" in name else name
+
+    def take_parts(self, parts: Sequence[Path], until: int) -> None:
+        """Replace the views' rows with those of ``parts`` (files of the same tables, each
+        holding the rows of its share of the subjects, with their indexes set aside) in one
+        transaction, at position ``until``."""
+        assert self.file is not None, "views in memory have no parts"
+        connection = sqlite3.connect(
+            self.file, uri=True, isolation_level=None, timeout=LOCK_SECONDS
+        )
+        try:
+            for number, part in enumerate(parts):
+                connection.execute(f"ATTACH DATABASE ? AS part{number}", (str(part),))
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                self._copy_parts(connection, len(parts), until)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            for number in range(len(parts)):
+                connection.execute(f"DETACH DATABASE part{number}")
+        finally:
+            connection.close()
+
+    def _copy_parts(self, connection: sqlite3.Connection, parts: int, until: int) -> None:
+        for table in [*VIEW_TABLES, SQLITE_NAME_SEARCH]:
+            connection.execute(f"DELETE FROM main.{table}")
+        for table in VIEW_TABLES:
+            for number in range(parts):
+                connection.execute(f"INSERT INTO main.{table} SELECT * FROM part{number}.{table}")
+        connection.execute(KNOWN_FROM)
+        connection.execute(
+            "DELETE FROM main.tracking WHERE application_name = ?", (self.projection,)
+        )
+        connection.execute(
+            "INSERT INTO main.tracking (application_name, notification_id) VALUES (?, ?)",
+            (self.projection, until),
+        )
