@@ -3,14 +3,16 @@ with the views' tables, one projector at a time per schema."""
 
 from __future__ import annotations
 
+import secrets
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.utils import Environment
 from psycopg.sql import SQL, Identifier
 
 from application.stores.postgres_sql import adapt, creation_lock
@@ -192,3 +194,85 @@ class PostgresViews(PostgresTrackingRecorder):
         )
         row = cursor.fetchone()
         return bool(row and row["ok"])
+
+    # A rebuild split between processes (``application.views.split_rebuild``) ----------------
+
+    @property
+    def splits(self) -> bool:
+        return True
+
+    @contextmanager
+    def part_places(self, parts: int) -> Iterator[list[str]]:
+        """A scratch schema for each part, in the views' database, dropped afterwards. A
+        process killed leaves them (``ledger_rebuild_*``)."""
+        token = secrets.token_hex(4)
+        places = [f"ledger_rebuild_{token}_{number}" for number in range(parts)]
+        with self.datastore.transaction(commit=True) as raw:
+            for place in places:
+                raw.execute(SQL("CREATE SCHEMA {}").format(Identifier(place)))
+        try:
+            yield places
+        finally:
+            with self.datastore.transaction(commit=True) as raw:
+                for place in places:
+                    raw.execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(place)))
+
+    @staticmethod
+    def part_views(env: Mapping[str, str], place: str) -> PostgresViews:
+        factory = InfrastructureFactory[Any].construct(
+            Environment(env={**env, "POSTGRES_SCHEMA": place})
+        )
+        views: object = factory.tracking_recorder(PostgresViews)
+        assert isinstance(views, PostgresViews)
+        views.create_table()
+        views.set_aside_indexes()
+        return views
+
+    def take_parts(self, places: Sequence[str], until: int) -> None:
+        """Replace the views' rows with those of the parts' schemas in one transaction, at
+        position ``until``. Readers go on seeing the views as they were until it commits."""
+        schema = Identifier(self.datastore.schema)
+        with self.datastore.transaction(commit=True) as raw:
+            for table in VIEW_TABLES:
+                raw.execute(SQL("DELETE FROM {}.{}").format(schema, Identifier(table)))
+            for table in VIEW_TABLES:
+                raw.execute(_COLUMNS, (self.datastore.schema, table))
+                columns = SQL(", ").join(Identifier(row["column_name"]) for row in raw.fetchall())
+                for place in places:
+                    raw.execute(
+                        SQL("INSERT INTO {}.{} ({}) SELECT {} FROM {}.{}").format(
+                            schema,
+                            Identifier(table),
+                            columns,
+                            columns,
+                            Identifier(place),
+                            Identifier(table),
+                        )
+                    )
+            raw.execute(SQL(_KNOWN_FROM).format(schema=schema))
+            tracking = Identifier(self.tracking_table_name)
+            raw.execute(
+                SQL("DELETE FROM {}.{} WHERE application_name = %s").format(schema, tracking),
+                (self.projection,),
+            )
+            raw.execute(
+                SQL("INSERT INTO {}.{} (application_name, notification_id) VALUES (%s, %s)").format(
+                    schema, tracking
+                ),
+                (self.projection, until),
+            )
+
+
+_COLUMNS = (
+    "SELECT column_name FROM information_schema.columns "
+    "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position"
+)
+_KNOWN_FROM = (
+    "UPDATE {schema}.ledger_log SET known_from = latest.known_from FROM ("
+    "SELECT position, MAX(recorded_at) OVER (ORDER BY position) AS known_from "
+    "FROM {schema}.ledger_log) AS latest "
+    "WHERE ledger_log.position = latest.position "
+    "AND ledger_log.known_from IS DISTINCT FROM latest.known_from"
+)
+"""Each part of a split rebuild knew only its own events' recorded times (see
+``application.stores.sqlite_views.KNOWN_FROM``)."""

@@ -5,13 +5,14 @@ processes (``application.views.split_rebuild``), the swap of the parts' rows for
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from application.views.schema import (
     INDEXES,
@@ -148,25 +149,48 @@ class SQLiteViews(SQLiteTrackingRecorder):
         name = str(self.datastore.pool.db_name)
         return None if ":memory:" in name or "mode=memory" in name else name
 
-    def take_parts(self, parts: Sequence[Path], until: int) -> None:
-        """Replace the views' rows with those of ``parts`` (files of the same tables, each
-        holding the rows of its share of the subjects, with their indexes set aside) in one
-        transaction, at position ``until``."""
+    # A rebuild split between processes (``application.views.split_rebuild``) ----------------
+
+    @property
+    def splits(self) -> bool:
+        return self.file is not None
+
+    @contextmanager
+    def part_places(self, parts: int) -> Iterator[list[str]]:
+        """A scratch file for each part, in a folder beside the views' file: the parts' rows
+        take about as much room as the views, which the file's disk holds, where a temporary
+        folder in memory might not. A process killed leaves the folder
+        (``.ledger-rebuild-*``)."""
+        assert self.file is not None, "views in memory have no parts"
+        beside = Path(self.file).parent
+        with tempfile.TemporaryDirectory(prefix=".ledger-rebuild-", dir=beside) as folder:
+            yield [str(Path(folder) / f"part-{number}.db") for number in range(parts)]
+
+    @staticmethod
+    def part_views(env: Mapping[str, str], place: str) -> SQLiteViews:  # noqa: ARG004 - the file says all
+        views = SQLiteViews(SQLiteDatastore(place))
+        views.create_table()
+        views.set_aside_indexes()
+        return views
+
+    def take_parts(self, places: Sequence[str], until: int) -> None:
+        """Replace the views' rows with those of the parts' files in one transaction, at
+        position ``until``."""
         assert self.file is not None, "views in memory have no parts"
         connection = sqlite3.connect(
             self.file, uri=True, isolation_level=None, timeout=LOCK_SECONDS
         )
         try:
-            for number, part in enumerate(parts):
-                connection.execute(f"ATTACH DATABASE ? AS part{number}", (str(part),))
+            for number, place in enumerate(places):
+                connection.execute(f"ATTACH DATABASE ? AS part{number}", (place,))
             connection.execute("BEGIN IMMEDIATE")
             try:
-                self._copy_parts(connection, len(parts), until)
+                self._copy_parts(connection, len(places), until)
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
-            for number in range(len(parts)):
+            for number in range(len(places)):
                 connection.execute(f"DETACH DATABASE part{number}")
         finally:
             connection.close()
@@ -175,8 +199,16 @@ class SQLiteViews(SQLiteTrackingRecorder):
         for table in [*VIEW_TABLES, SQLITE_NAME_SEARCH]:
             connection.execute(f"DELETE FROM main.{table}")
         for table in VIEW_TABLES:
+            names = [
+                row[0]
+                for row in connection.execute(f"SELECT name FROM pragma_table_info('{table}')")
+            ]
+            columns = ", ".join(names)
             for number in range(parts):
-                connection.execute(f"INSERT INTO main.{table} SELECT * FROM part{number}.{table}")
+                source = f"part{number}.{table}"
+                connection.execute(
+                    f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM {source}"
+                )
         connection.execute(KNOWN_FROM)
         connection.execute(
             "DELETE FROM main.tracking WHERE application_name = ?", (self.projection,)

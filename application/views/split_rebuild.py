@@ -21,17 +21,18 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import structlog
+from eventsourcing.utils import get_topic, resolve_topic
 
 from application.collector import full_passes_held_off
-from application.views.store import SQLiteViews, ViewStore
+from application.views.store import PostgresViews, SQLiteViews, ViewStore
 
 if TYPE_CHECKING:
     from application.views.projector import Projector
@@ -58,10 +59,32 @@ class Share:
         return as_uuid.int % self.parts == self.number
 
 
+class SplitViews(Protocol):
+    """What a store's views offer a split rebuild."""
+
+    @property
+    def splits(self) -> bool:
+        """Whether other processes can reach these views' database."""
+
+    def part_places(self, parts: int) -> AbstractContextManager[list[str]]:
+        """A scratch place for each part (a file, a schema), gone afterwards; ``OSError``
+        where none can be made."""
+
+    @staticmethod
+    def part_views(env: Mapping[str, str], place: str) -> ViewStore:
+        """In a part's process: empty views of the same tables at ``place``, their read-only
+        indexes set aside."""
+
+    def take_parts(self, places: Sequence[str], until: int) -> None:
+        """Replace the views' rows with the parts' in one transaction, at ``until``."""
+
+    def position(self) -> int: ...
+
+
 def parts_for(views: ViewStore, events: int, cpus: int | None = None) -> int:
     """How many processes should rebuild a log of ``events`` events into ``views``: 1 where
-    the views cannot be split (not a SQLite file) or the log is too short to pay."""
-    if not isinstance(views, SQLiteViews) or views.file is None:
+    the views cannot be split (in memory) or the log is too short to pay."""
+    if not isinstance(views, SQLiteViews | PostgresViews) or not views.splits:
         return 1
     available = cpus if cpus is not None else _usable_cores()
     return max(1, min(available, MAX_PARTS, events // EVENTS_PER_PART))
@@ -77,45 +100,40 @@ def _usable_cores() -> int:
 def rebuild_split(projector: Projector, parts: int) -> int | None:
     """Project the log up to its present end in ``parts`` processes, then put their rows in
     place of the views; the views' position. None, having changed nothing, where the parts
-    have no folder to write to beside the ledger's file (a rebuild in one process needs
-    none)."""
-    views = projector.views
-    assert isinstance(views, SQLiteViews), "only a SQLite ledger's views split"
+    have no scratch place to write to (a rebuild in one process needs none)."""
+    assert isinstance(projector.views, SQLiteViews | PostgresViews)
+    views: SplitViews = projector.views
+    assert views.splits, "views in memory do not split"
     until = projector.ledger.last_position()
     # What the ledger's environment adds to the process's: the children inherit the rest.
     env = {
         key: value for key, value in projector.ledger.env.items() if os.environ.get(key) != value
     }
     log.info("projecting the whole log again, split", parts=parts, until=until)
-    # Beside the ledger's file: the parts' rows take about as much room as the views, which
-    # the file's own disk holds, where a temporary folder in memory might not.
-    assert views.file is not None, "views in memory do not split"
-    beside = Path(views.file).parent
-    try:
-        scratch = tempfile.TemporaryDirectory(prefix=".ledger-rebuild-", dir=beside)
-    except OSError as error:
-        log.warning("no folder for the parts of the rebuild", folder=str(beside), error=str(error))
-        return None
-    with scratch as folder:
-        scratches = [Path(folder) / f"part-{number}.db" for number in range(parts)]
-        _run_parts(env, scratches, until)
+    with ExitStack() as scratch:
+        try:
+            places = scratch.enter_context(views.part_places(parts))
+        except OSError as error:
+            log.warning("no scratch place for the parts of the rebuild", error=str(error))
+            return None
+        _run_parts(get_topic(type(views)), env, places, until)
         with projector.indexes_set_aside(), projector.lock:
             projector.subjects.clear()  # the views change under what it remembers
-            views.take_parts(scratches, until)
+            views.take_parts(places, until)
     return views.position()
 
 
-def _run_parts(env: dict[str, str], scratches: list[Path], until: int) -> None:
+def _run_parts(views_topic: str, env: dict[str, str], places: list[str], until: int) -> None:
     """Each part in a new interpreter of its own, running this module: a forked copy of a
     process with threads (a server's) could inherit a lock some thread held, and a child
     started by ``multiprocessing`` would run the parent's main script again. The children
     import the modules the parent imported (its ``sys.path``), read what they are to do from
-    their standard input, where no other user of the machine can read it, and stop when it
-    closes: a rebuild stopped, however, stops its parts."""
+    their standard input, where no other user of the machine can read it (a database
+    password, say), and stop when it closes: a rebuild stopped, however, stops its parts."""
     paths = os.pathsep.join(path for path in sys.path if path)
     children: list[subprocess.Popen[bytes]] = []
     try:
-        for number, scratch in enumerate(scratches):
+        for number, place in enumerate(places):
             child = subprocess.Popen(
                 [sys.executable, "-m", __name__],
                 stdin=subprocess.PIPE,
@@ -123,7 +141,7 @@ def _run_parts(env: dict[str, str], scratches: list[Path], until: int) -> None:
             )
             children.append(child)
             assert child.stdin is not None
-            argument = _part_argument(env, scratch, number, len(scratches), until)
+            argument = _part_argument(views_topic, env, place, number, len(places), until)
             child.stdin.write(argument.encode() + b"\n")
             child.stdin.flush()
         codes = [child.wait() for child in children]
@@ -140,23 +158,25 @@ def _run_parts(env: dict[str, str], scratches: list[Path], until: int) -> None:
         )
 
 
-def _part_argument(env: dict[str, str], scratch: Path, number: int, parts: int, until: int) -> str:
+def _part_argument(
+    views_topic: str, env: dict[str, str], place: str, number: int, parts: int, until: int
+) -> str:
     """What a part's process is told."""
-    return json.dumps([env, str(scratch), number, parts, until])
+    return json.dumps([views_topic, env, place, number, parts, until])
 
 
-def project_part(env: dict[str, str], scratch: str, share: Share, until: int) -> None:
-    """In a part's process: project its share of the log up to ``until`` into ``scratch``."""
-    from eventsourcing.sqlite import SQLiteDatastore
-
+def project_part(
+    views_topic: str, env: dict[str, str], place: str, share: Share, until: int
+) -> None:
+    """In a part's process: project its share of the log up to ``until`` into views at
+    ``place``."""
     from application.ledger import Ledger
     from application.views.projector import REBUILD_BATCH, Projector
 
     ledger = Ledger(env=env)
-    views = SQLiteViews(SQLiteDatastore(scratch))
+    views_class: Any = resolve_topic(views_topic)
+    views = views_class.part_views({**os.environ, **env}, place)
     try:
-        views.create_table()
-        views.set_aside_indexes()
         part = Projector(ledger, views, REBUILD_BATCH, share=share)
         with full_passes_held_off():
             part.catch_up(until)
@@ -178,6 +198,6 @@ def _stop_with_parent() -> None:
 PARENT_GONE = 3
 
 if __name__ == "__main__":  # a part's process (``_run_parts``)
-    env, scratch, number, parts, until = json.loads(sys.stdin.readline())
+    topic, env, place, number, parts, until = json.loads(sys.stdin.readline())
     threading.Thread(target=_stop_with_parent, daemon=True).start()
-    project_part(env, scratch, Share(number, parts), until)
+    project_part(topic, env, place, Share(number, parts), until)

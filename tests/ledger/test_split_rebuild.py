@@ -1,9 +1,11 @@
-"""A rebuild split between processes (SQLite): the same views as a rebuild in one process,
-the views as they were until the parts' rows replace them, and as they were if a part fails."""
+"""A rebuild split between processes (SQLite and PostgreSQL): the same views as a rebuild in
+one process, the views as they were until the parts' rows replace them, and as they were if a
+part fails."""
 
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from application.views import split_rebuild
 from application.views.check import check_views
 from application.views.queries import ViewQueries
 from application.views.split_rebuild import EVENTS_PER_PART, MAX_PARTS, Share, parts_for
+from application.views.store import SQLiteViews
 from domain.values import Actor, Name, Profile, SubjectKind
 from tests.ledger.test_projection import a_busy_history
 from tests.support.clock import FakeClock
@@ -22,6 +25,7 @@ ACTOR = Actor("k1", "operator")
 WHY = Citation(reason="same passport")
 
 on_sqlite = pytest.mark.parametrize("store_kind", ["sqlite"])
+on_databases = pytest.mark.parametrize("store_kind", ["sqlite", "postgres"])
 
 
 def a_history_with_links(services: Services, clock: FakeClock) -> None:
@@ -51,16 +55,31 @@ def projected(services: Services, clock: FakeClock) -> Any:
     return ViewQueries(services.views).dump()
 
 
-def indexes(services: Services) -> list[str]:
+def scratch_left(services: Services, place: str) -> bool:
+    """Whether a part's scratch file (and its folder) or schema is still there."""
+    if isinstance(services.views, SQLiteViews):
+        return Path(place).exists() or Path(place).parent.exists()
     with services.views.transaction(commit=False) as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')")
+        cursor.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = ?", (place,))
+        return cursor.fetchone() is not None
+
+
+def indexes(services: Services) -> list[str]:
+    """The views' indexes (and on SQLite the name index's triggers)."""
+    with services.views.transaction(commit=False) as cursor:
+        if isinstance(services.views, SQLiteViews):
+            cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')")
+        else:
+            cursor.execute(
+                "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
+            )
         return sorted(str(row["name"]) for row in cursor.fetchall())
 
 
-@on_sqlite
+@on_databases
 @pytest.mark.parametrize("parts", [2, 3])
 def test_a_split_rebuild_ends_with_the_views_of_one_process(
-    services: Services, clock: FakeClock, parts: int
+    services: Services, clock: FakeClock, parts: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a_history_with_links(services, clock)
     services.projector.catch_up()
@@ -68,8 +87,17 @@ def test_a_split_rebuild_ends_with_the_views_of_one_process(
     assert before["link_segments"] and before["measure_segments"]
     names = indexes(services)
 
+    run_parts, places = split_rebuild._run_parts, []
+
+    def kept(topic: str, env: Any, scratch: list[str], until: int) -> None:
+        places.extend(scratch)
+        run_parts(topic, env, scratch, until)
+
+    monkeypatch.setattr(split_rebuild, "_run_parts", kept)
     assert services.projector.rebuild(parts=parts) == position
     assert ViewQueries(services.views).dump() == (position, before)
+    assert len(places) == parts
+    assert not any(scratch_left(services, place) for place in places)
     assert indexes(services) == names
     assert check_views(services.ledger, services.views).ok
     # The log rows' known_from, each part knowing only its own events, is put right.
@@ -79,7 +107,7 @@ def test_a_split_rebuild_ends_with_the_views_of_one_process(
     assert known == sorted(known)
 
 
-@on_sqlite
+@on_databases
 def test_events_recorded_while_the_parts_run_are_projected_after_them(
     services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -104,7 +132,7 @@ def test_events_recorded_while_the_parts_run_are_projected_after_them(
     assert check_views(services.ledger, services.views).ok
 
 
-@on_sqlite
+@on_databases
 def test_a_part_that_fails_leaves_the_views_as_they_were(
     services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,8 +161,8 @@ def test_with_no_room_beside_the_file_the_rebuild_runs_in_one_process(
     assert ViewQueries(services.views).dump() == before
 
 
-def test_only_a_long_log_of_a_sqlite_file_is_split(services: Services, store_kind: str) -> None:
-    splits = store_kind == "sqlite"
+def test_only_a_long_log_in_a_database_is_split(services: Services, store_kind: str) -> None:
+    splits = store_kind != "memory"
     assert parts_for(services.views, 100 * EVENTS_PER_PART, cpus=4) == (4 if splits else 1)
     assert parts_for(services.views, 3 * EVENTS_PER_PART, cpus=16) == (3 if splits else 1)
     assert parts_for(services.views, 100 * EVENTS_PER_PART, cpus=16) == (MAX_PARTS if splits else 1)
