@@ -1,18 +1,18 @@
-"""Rebuilding a SQLite ledger's views on every core: the log split by aggregate.
+"""Rebuilding the views on every core: the log split by aggregate.
 
 An event's view rows depend on its own aggregate's stream alone (a subject's measure and
 profile rows, a link's rows), so the log splits cleanly by aggregate id. Each of ``parts``
-processes reads the whole log and projects the events of its share of the aggregates into a
-scratch SQLite file of its own, with the ledger's own ``Projector`` told which share is its.
-The rebuilding process then replaces the views with the parts' rows in one transaction, puts
-right the one column that reads across aggregates (a log row's ``known_from``: the latest
-recorded time up to that row) and builds the read-only indexes again, as a rebuild in one
-process does.
+processes reads the whole log and projects the events of its share of the aggregates into
+scratch views of its own (a SQLite file, a PostgreSQL schema: each store's views say where,
+``SplitViews``), with the ledger's own ``Projector`` told which share is its. The rebuilding
+process then replaces the views with the parts' rows in one transaction, puts right the one
+column that reads across aggregates (a log row's ``known_from``: the latest recorded time up
+to that row) and builds the read-only indexes again, as a rebuild in one process does.
 
 Until that transaction commits, the views stay as they were: readers go on reading the old
-views rather than views filling up, and a rebuild stopped on the way leaves them whole. Only
-a file-backed SQLite ledger splits (PostgreSQL and the in-memory store rebuild in one
-process), and only a log long enough to pay for starting the processes.
+views rather than views filling up, and a rebuild stopped on the way leaves them whole. The
+in-memory store, which no other process can reach, rebuilds in one process, and so does a log
+too short to pay for starting the processes.
 """
 
 from __future__ import annotations
