@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import structlog
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic, resolve_topic
 
 from application.collector import full_passes_held_off
@@ -67,8 +68,9 @@ class SplitViews(Protocol):
         """Whether other processes can reach these views' database."""
 
     def part_places(self, parts: int) -> AbstractContextManager[list[str]]:
-        """A scratch place for each part (a file, a schema), gone afterwards; ``OSError``
-        where none can be made."""
+        """A scratch place for each part (a file, a schema), gone afterwards; ``OSError`` or
+        the library's ``PersistenceError`` where none can be made (a read-only folder, a
+        database user who may not create schemas)."""
 
     @staticmethod
     def part_views(env: Mapping[str, str], place: str) -> ViewStore:
@@ -113,7 +115,7 @@ def rebuild_split(projector: Projector, parts: int) -> int | None:
     with ExitStack() as scratch:
         try:
             places = scratch.enter_context(views.part_places(parts))
-        except OSError as error:
+        except (OSError, PersistenceError) as error:
             log.warning("no scratch place for the parts of the rebuild", error=str(error))
             return None
         _run_parts(get_topic(type(views)), env, places, until)

@@ -4,14 +4,19 @@ part fails."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from psycopg.sql import SQL, Identifier
 
-from application.bootstrap import Services
+from application.bootstrap import Services, bootstrap
 from application.commands import Citation, LinkSubjects, RegisterSubject, UnlinkSubjects
+from application.settings import Settings
 from application.views import split_rebuild
 from application.views.check import check_views
 from application.views.queries import ViewQueries
@@ -20,6 +25,7 @@ from application.views.store import SQLiteViews
 from domain.values import Actor, Name, Profile, SubjectKind
 from tests.ledger.test_projection import a_busy_history
 from tests.support.clock import FakeClock
+from tests.support.stores import PostgresDatabase
 
 ACTOR = Actor("k1", "operator")
 WHY = Citation(reason="same passport")
@@ -159,6 +165,37 @@ def test_with_no_room_beside_the_file_the_rebuild_runs_in_one_process(
     monkeypatch.setattr(split_rebuild, "_run_parts", pytest.fail)  # no part starts
     assert services.projector.rebuild(parts=2) == before[0]
     assert ViewQueries(services.views).dump() == before
+
+
+@pytest.mark.postgres
+def test_a_database_user_who_may_not_create_schemas_rebuilds_in_one_process(
+    postgres: PostgresDatabase, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger's user owns its schema, but may not create schemas in the database (a
+    role that is not the database's owner): the parts have nowhere to go."""
+    role, schema = f"limited_{uuid.uuid4().hex[:8]}", f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.url, autocommit=True) as admin:
+        # The extension the name index needs is a database administrator's to create.
+        with contextlib.suppress(psycopg.errors.UniqueViolation):  # another test's at once
+            admin.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+        admin.execute(SQL("CREATE ROLE {} LOGIN").format(Identifier(role)))
+        admin.execute(
+            SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(Identifier(schema), Identifier(role))
+        )
+    url = postgres.url.replace("://postgres@", f"://{role}@", 1) + f"?schema={schema}"
+    assert f"://{role}@" in url
+    services = bootstrap(Settings(database_url=url, projections="external"), clock=clock)
+    try:
+        before = projected(services, clock)
+        monkeypatch.setattr(split_rebuild, "_run_parts", pytest.fail)  # no part starts
+        assert services.projector.rebuild(parts=2) == before[0]
+        assert ViewQueries(services.views).dump() == before
+    finally:
+        services.close()
+        with psycopg.connect(postgres.url, autocommit=True) as admin:
+            admin.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
+            admin.execute(SQL("DROP OWNED BY {}").format(Identifier(role)))
+            admin.execute(SQL("DROP ROLE {}").format(Identifier(role)))
 
 
 def test_only_a_long_log_in_a_database_is_split(services: Services, store_kind: str) -> None:
