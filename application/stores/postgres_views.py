@@ -230,9 +230,16 @@ class PostgresViews(PostgresTrackingRecorder):
 
     def take_parts(self, places: Sequence[str], until: int) -> None:
         """Replace the views' rows with those of the parts' schemas in one transaction, at
-        position ``until``. Readers go on seeing the views as they were until it commits."""
+        position ``until``. Readers go on seeing the views as they were until it commits.
+        It first waits for the projectors' lock (``try_lock``): a projector of another
+        process could otherwise commit rows the deletion does not see, which would outlive
+        the swap beside the parts' own."""
         schema = Identifier(self.datastore.schema)
         with self.datastore.transaction(commit=True) as raw:
+            raw.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s || %s))",
+                (self.datastore.schema, self.projection),
+            )
             for table in VIEW_TABLES:
                 raw.execute(SQL("DELETE FROM {}.{}").format(schema, Identifier(table)))
             for table in VIEW_TABLES:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from application.views import split_rebuild
 from application.views.check import check_views
 from application.views.queries import ViewQueries
 from application.views.split_rebuild import EVENTS_PER_PART, MAX_PARTS, Share, parts_for
-from application.views.store import SQLiteViews
+from application.views.store import PostgresViews, SQLiteViews
 from domain.values import Actor, Name, Profile, SubjectKind
 from tests.ledger.test_projection import a_busy_history
 from tests.support.clock import FakeClock
@@ -165,6 +166,32 @@ def test_with_no_room_beside_the_file_the_rebuild_runs_in_one_process(
     monkeypatch.setattr(split_rebuild, "_run_parts", pytest.fail)  # no part starts
     assert services.projector.rebuild(parts=2) == before[0]
     assert ViewQueries(services.views).dump() == before
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"])
+def test_the_swap_waits_for_a_projector_of_another_process(
+    services: Services, clock: FakeClock
+) -> None:
+    projected(services, clock)
+    views = services.views
+    assert isinstance(views, PostgresViews)
+    until = services.ledger.last_position()
+    with views.part_places(2) as places:
+        for place in places:
+            PostgresViews.part_views(dict(services.ledger.env), place).datastore.close()
+        with views.transaction(commit=True) as cursor:  # a projector's batch, in progress
+            assert views.try_lock(cursor)
+            swap = threading.Thread(target=views.take_parts, args=(places, until))
+            swap.start()
+            swap.join(timeout=1.0)
+            assert swap.is_alive()
+            with views.transaction(commit=False) as reader:
+                reader.execute("SELECT count(*) AS n FROM measure_segments")
+                row = reader.fetchone()
+            assert row is not None and row["n"] > 0  # the views as they were, meanwhile
+        swap.join(timeout=30)
+        assert not swap.is_alive()
+    assert views.position() == until
 
 
 @pytest.mark.postgres
