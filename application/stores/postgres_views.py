@@ -18,6 +18,7 @@ from psycopg.sql import SQL, Identifier
 from application.stores.postgres_sql import adapt, creation_lock
 from application.views.schema import (
     INDEXES,
+    KNOWN_FROM,
     POSTGRES_NAME_SEARCH,
     POSTGRES_NAME_SEARCH_INDEX,
     SET_ASIDE,
@@ -256,7 +257,8 @@ class PostgresViews(PostgresTrackingRecorder):
                             Identifier(table),
                         )
                     )
-            raw.execute(SQL(_KNOWN_FROM).format(schema=schema))
+            raw.execute(SQL("SET LOCAL search_path TO {}").format(schema))
+            raw.execute(KNOWN_FROM)
             tracking = Identifier(self.tracking_table_name)
             raw.execute(
                 SQL("DELETE FROM {}.{} WHERE application_name = %s").format(schema, tracking),
@@ -274,12 +276,3 @@ _COLUMNS = (
     "SELECT column_name FROM information_schema.columns "
     "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position"
 )
-_KNOWN_FROM = (
-    "UPDATE {schema}.ledger_log SET known_from = latest.known_from FROM ("
-    "SELECT position, MAX(recorded_at) OVER (ORDER BY position) AS known_from "
-    "FROM {schema}.ledger_log) AS latest "
-    "WHERE ledger_log.position = latest.position "
-    "AND ledger_log.known_from IS DISTINCT FROM latest.known_from"
-)
-"""Each part of a split rebuild knew only its own events' recorded times (see
-``application.stores.sqlite_views.KNOWN_FROM``)."""

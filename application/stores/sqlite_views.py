@@ -16,6 +16,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from application.views.schema import (
     INDEXES,
+    KNOWN_FROM,
     SET_ASIDE,
     SQLITE_NAME_SEARCH,
     SQLITE_NAME_SEARCH_FILL,
@@ -31,17 +32,6 @@ if TYPE_CHECKING:
 
 LOCK_SECONDS = 30.0
 """How long the swap of a split rebuild waits for another writer of the file to finish."""
-
-KNOWN_FROM = (
-    "UPDATE main.ledger_log SET known_from = latest.known_from FROM ("
-    "SELECT position, MAX(recorded_at) OVER (ORDER BY position) AS known_from "
-    "FROM main.ledger_log) AS latest "
-    "WHERE ledger_log.position = latest.position "
-    "AND ledger_log.known_from IS NOT latest.known_from"
-)
-"""Each part of a split rebuild knew only its own events' recorded times; a log row's
-``known_from`` is the latest of all events up to it, as a projector in one process writes
-it."""
 
 
 class _SQLiteCursor:

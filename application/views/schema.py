@@ -287,3 +287,14 @@ VIEW_TABLES = [
     "name_segments",
     "link_segments",
 ]
+
+KNOWN_FROM = (
+    "UPDATE ledger_log SET known_from = latest.known_from FROM ("
+    "SELECT position, MAX(recorded_at) OVER (ORDER BY position) AS known_from "
+    "FROM ledger_log) AS latest "
+    "WHERE ledger_log.position = latest.position AND ledger_log.known_from <> latest.known_from"
+)
+"""Each log row's ``known_from`` made the latest recorded time up to it, as a projector in one
+process writes it: the parts of a split rebuild (``application.views.split_rebuild``) each
+knew only their own events' times. Both dialects read it alike; on SQLite ``ledger_log`` is
+the main database's, before any attached part's."""
