@@ -19,9 +19,10 @@ from application.views.schema import (
     KNOWN_FROM,
     SET_ASIDE,
     SQLITE_NAME_SEARCH,
-    SQLITE_NAME_SEARCH_FILL,
-    SQLITE_NAME_SEARCH_PROBE,
+    SQLITE_NAME_SEARCH_LIVE,
+    SQLITE_NAME_SEARCH_REFILL,
     SQLITE_NAME_SEARCH_STATEMENTS,
+    SQLITE_NAME_SEARCH_TABLE,
     SQLITE_NAME_SEARCH_TRIGGERS,
     TABLES,
     VIEW_TABLES,
@@ -32,6 +33,13 @@ if TYPE_CHECKING:
 
 LOCK_SECONDS = 30.0
 """How long the swap of a split rebuild waits for another writer of the file to finish."""
+
+
+def names_indexed(cursor: Any) -> bool:
+    """Whether the name index holds every name row: its triggers stand
+    (``schema.SQLITE_NAME_SEARCH_LIVE``)."""
+    cursor.execute(SQLITE_NAME_SEARCH_LIVE)
+    return int(cursor.fetchone()[0]) == len(SQLITE_NAME_SEARCH_TRIGGERS)
 
 
 class _SQLiteCursor:
@@ -67,13 +75,14 @@ class SQLiteViews(SQLiteTrackingRecorder):
         ]
 
     def _create_table(self, c: Any) -> None:
-        """Create the tables, then index the names of views whose names are not indexed
-        (made before the name index, or by a rebuild that stopped half way)."""
+        """Create the tables; where the name index's triggers were missing (views made
+        before the index, or a rebuild that set them aside and stopped half way or is still
+        running), index every name again with them, as they would have."""
+        kept = names_indexed(c)
         super()._create_table(c)
-        c.execute(SQLITE_NAME_SEARCH_PROBE)
-        row = c.fetchone()
-        if row["indexed"] is None and row["named"] is not None:
-            c.execute(SQLITE_NAME_SEARCH_FILL)
+        if not kept:
+            for statement in SQLITE_NAME_SEARCH_REFILL:
+                c.execute(statement)
 
     @contextmanager
     def transaction(
@@ -102,8 +111,10 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self.transaction(commit=True) as cursor:
             for table in VIEW_TABLES:
                 cursor.execute(f"DELETE FROM {table}")
-            # The name index is not one of the views (no check compares it): emptied apart.
-            cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
+            # The name index is not one of the views (no check compares it): emptied apart,
+            # made anew rather than its rows deleted one by one.
+            cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_NAME_SEARCH}")
+            cursor.execute(SQLITE_NAME_SEARCH_TABLE)
             cursor.execute("DELETE FROM tracking WHERE application_name = ?", (self.projection,))
 
     def set_aside_indexes(self) -> None:
@@ -124,10 +135,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
             with self.transaction(commit=True) as cursor:
                 cursor.execute(statement)
         with self.transaction(commit=True) as cursor:
-            cursor.execute(f"DELETE FROM {SQLITE_NAME_SEARCH}")
-            cursor.execute(SQLITE_NAME_SEARCH_FILL)
-            for statement in SQLITE_NAME_SEARCH_STATEMENTS:
-                cursor.execute(statement)
+            if not names_indexed(cursor):  # a split rebuild's swap indexed them already
+                for statement in SQLITE_NAME_SEARCH_REFILL:
+                    cursor.execute(statement)
 
     def try_lock(self, cursor: Cursor) -> bool:  # noqa: ARG002 - nothing to lock
         """SQLite lets one writer in at a time; the tracking record refuses a second pass."""
@@ -186,7 +196,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
             connection.close()
 
     def _copy_parts(self, connection: sqlite3.Connection, parts: int, until: int) -> None:
-        for table in [*VIEW_TABLES, SQLITE_NAME_SEARCH]:
+        for table in VIEW_TABLES:
             connection.execute(f"DELETE FROM main.{table}")
         for table in VIEW_TABLES:
             names = [
@@ -207,3 +217,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "INSERT INTO main.tracking (application_name, notification_id) VALUES (?, ?)",
             (self.projection, until),
         )
+        # The names indexed in the same transaction: a search between the swap and the end
+        # of the rebuild finds the new names. (Unqualified, each name means main's table.)
+        for statement in SQLITE_NAME_SEARCH_REFILL:
+            connection.execute(statement)

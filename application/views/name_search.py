@@ -35,7 +35,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from application.views.like import substring
-from application.views.schema import SEARCH_ROW_BITS, SQLITE_NAME_SEARCH
+from application.views.schema import (
+    SEARCH_ROW_BITS,
+    SQLITE_NAME_SEARCH,
+    SQLITE_NAME_SEARCH_LIVE,
+    SQLITE_NAME_SEARCH_TRIGGERS,
+)
 from application.views.store import SQLiteViews, ViewStore
 from application.views.trigram_shares import TrigramShares, shares_of
 
@@ -139,7 +144,8 @@ def _look_up(views: ViewStore, search: NameSearch) -> list[str] | None:
 def _walk(views: ViewStore, search: NameSearch) -> list[str] | None:
     """SQLite: the subjects after the cursor with a name holding the term, in id order, as
     many as the page needs (all of them unless the search is ``alone``); None when a search
-    that is not alone would read more than ``CANDIDATES`` rows of the index.
+    that is not alone would read more than ``CANDIDATES`` rows of the index, or when the
+    index may lack names (``schema.SQLITE_NAME_SEARCH_LIVE``).
 
     A search alone never gives up: its walk reads no more rows than reading the subjects in
     id order would, and only the rows that hold the term's trigrams."""
@@ -160,6 +166,10 @@ def _walk(views: ViewStore, search: NameSearch) -> list[str] | None:
     first, last = _group(after) << SEARCH_ROW_BITS, LAST_ROWID
     read, batch = 0, search.limit + 1
     with views.transaction(commit=False) as cursor:
+        cursor.execute(SQLITE_NAME_SEARCH_LIVE)
+        kept = cursor.fetchone()
+        if kept is None or kept["live"] != len(SQLITE_NAME_SEARCH_TRIGGERS):
+            return None  # a rebuild set the index aside: it may lack names
         while True:
             values = [*params, search.pattern, query, first, last, batch]
             cursor.execute(sql, values)

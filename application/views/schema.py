@@ -144,7 +144,8 @@ It keeps the key as its own (unindexed) columns rather than pointing at name_seg
 (which VACUUM may renumber in a table without an INTEGER PRIMARY KEY). Triggers keep it in step
 with name_segments, so writers of that table need not know it exists: a row is added for every
 row inserted, and for every row whose text or key is updated; nothing is removed when rows go
-(only ViewStore.reset deletes from name_segments, and it empties this table too). An entry left
+(only ViewStore.reset and the swap of a split rebuild delete from name_segments, and each
+empties this table too). An entry left
 behind can only propose a row that the exact check then finds missing or different: the index
 may hold more than name_segments, never less. It stores no positions (``detail=none``): a
 search asks for a few of the term's trigrams and checks every row proposed exactly. Case is
@@ -215,13 +216,27 @@ SQLITE_NAME_SEARCH_FILL = (
 """Every row of name_segments into the (empty) name index in one statement, with the rowids
 the insert trigger would have given them in order: far faster than a row at a time."""
 
-SQLITE_NAME_SEARCH_PROBE = (
-    f"SELECT (SELECT 1 FROM {SQLITE_NAME_SEARCH} LIMIT 1) AS indexed, "
-    "(SELECT 1 FROM name_segments LIMIT 1) AS named"
+SQLITE_NAME_SEARCH_LIVE = (
+    "SELECT COUNT(*) AS live FROM sqlite_master WHERE type = 'trigger' "
+    f"AND name IN ('{_ON_INSERT}', '{_ON_UPDATE}')"
 )
-"""Whether the name index is empty while name_segments is not: views made before the index
-existed, or a rebuild stopped while its triggers were set aside (``SET_ASIDE``). The index is
-then filled (``SQLITE_NAME_SEARCH_FILL``) when the views' tables are created."""
+"""How many of the name index's triggers stand: two while the index is kept.
+
+The triggers are only ever made in the transaction that fills the index from name_segments
+(``SQLITE_NAME_SEARCH_REFILL``), so while both stand the index holds every name row. While
+either is missing (a rebuild set them aside, and a projector of any process may have written
+names since) it may lack some, and a search reads the names themselves rather than trust
+it."""
+
+SQLITE_NAME_SEARCH_REFILL = [
+    f"DROP TABLE IF EXISTS {SQLITE_NAME_SEARCH}",
+    *SQLITE_NAME_SEARCH_STATEMENTS[:1],
+    SQLITE_NAME_SEARCH_FILL,
+    *SQLITE_NAME_SEARCH_STATEMENTS[1:],
+]
+"""The name index made again from every row of name_segments, and its triggers with it, in
+the caller's transaction. Dropping the table costs next to nothing, where deleting its rows
+takes each one's trigrams out of the index in turn."""
 
 SET_ASIDE = [
     statement.split(" IF NOT EXISTS ")[1].split()[0]

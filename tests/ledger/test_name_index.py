@@ -17,7 +17,7 @@ from application.bootstrap import Services, bootstrap
 from application.settings import Settings
 from application.views.queries import SubjectFilter, ViewQueries
 from application.views.rows import normalize
-from application.views.schema import BEGINNING
+from application.views.schema import BEGINNING, SQLITE_NAME_SEARCH_TRIGGERS
 from application.views.store import SQLiteViews
 from tests.support.clock import FakeClock
 
@@ -80,9 +80,18 @@ def test_pages_come_in_id_order_whatever_order_the_names_were_written_in(
     assert pages(services, "someone", limit) == ["5a5a5a5a-5a00-4000-8000-000000000000"]
 
 
+def name_index_rows(services: Services) -> int:
+    with services.views.transaction(commit=False) as cursor:
+        cursor.execute("SELECT count(*) AS n FROM name_search")
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row["n"])
+
+
 def test_sqlite_views_made_before_the_index_get_it_filled(tmp_path: Path, clock: FakeClock) -> None:
-    """SQLite's index is a table of its own, filled once for views made before it;
-    PostgreSQL's index is built over the rows already there by CREATE INDEX itself."""
+    """SQLite's index is a table of its own, filled once for views made before it (which
+    had neither the table nor its triggers), and searches read the names themselves until
+    then; PostgreSQL's index is built over the rows already there by CREATE INDEX itself."""
     url = f"sqlite:///{tmp_path}/before-the-index.db"
     services = bootstrap(Settings(database_url=url, projections="external"), clock=clock)
     try:
@@ -90,14 +99,35 @@ def test_sqlite_views_made_before_the_index_get_it_filled(tmp_path: Path, clock:
         for position, subject_id in enumerate(IDS, start=1):
             write(services, subject_id, [f"Common Name {position}"], position)
         with services.views.transaction(commit=True) as cursor:
-            cursor.execute("DELETE FROM name_search")
-        assert pages(services, "common name", 2) == []
+            for trigger in SQLITE_NAME_SEARCH_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER {trigger}")
+            cursor.execute("DROP TABLE name_search")
+        assert pages(services, "common name", 2) == sorted(IDS)
         services.views.create_table()
+        assert name_index_rows(services) == len(IDS)
         assert pages(services, "common name", 2) == sorted(IDS)
         services.views.create_table()  # once only
-        with services.views.transaction(commit=False) as cursor:
-            cursor.execute("SELECT count(*) AS n FROM name_search")
-            row = cursor.fetchone()
-        assert row is not None and row["n"] == len(IDS)
+        assert name_index_rows(services) == len(IDS)
+    finally:
+        services.close()
+
+
+def test_sqlite_searches_do_not_trust_an_index_whose_triggers_are_set_aside(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """While a rebuild has set the triggers aside, names written meanwhile are not indexed:
+    a search then reads the names themselves, and finds them."""
+    url = f"sqlite:///{tmp_path}/set-aside.db"
+    services = bootstrap(Settings(database_url=url, projections="external"), clock=clock)
+    try:
+        assert isinstance(services.views, SQLiteViews)
+        write(services, IDS[0], ["Common Name 1"], 1)
+        services.views.set_aside_indexes()
+        write(services, IDS[1], ["Common Name 2"], 2)
+        assert name_index_rows(services) == 1
+        assert pages(services, "common name", 2) == sorted(IDS[:2])
+        services.views.restore_indexes()
+        assert name_index_rows(services) == 2
+        assert pages(services, "common name", 2) == sorted(IDS[:2])
     finally:
         services.close()

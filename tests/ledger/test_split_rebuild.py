@@ -20,7 +20,7 @@ from application.commands import Citation, LinkSubjects, RegisterSubject, Unlink
 from application.settings import Settings
 from application.views import split_rebuild
 from application.views.check import check_views
-from application.views.queries import ViewQueries
+from application.views.queries import SubjectFilter, ViewQueries
 from application.views.split_rebuild import EVENTS_PER_PART, MAX_PARTS, Share, parts_for
 from application.views.store import PostgresViews, SQLiteViews
 from domain.values import Actor, Name, Profile, SubjectKind
@@ -137,6 +137,39 @@ def test_events_recorded_while_the_parts_run_are_projected_after_them(
     assert services.views.position() == until < services.ledger.last_position()
     services.projector.catch_up()
     assert check_views(services.ledger, services.views).ok
+
+
+@on_databases
+def test_names_are_found_from_the_swap_on_before_the_indexes_are_back(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The views take the parts' rows at once, their names with them: a search between the
+    swap and the end of the rebuild (building the indexes again takes a while on a long log)
+    finds what it finds after it."""
+    a_busy_history(services, clock)
+    services.projector.catch_up()
+    queries = ViewQueries(services.views)
+    as_of = "2030-01-01T00:00:00.000000Z"
+
+    def names(term: str) -> list[str]:
+        page = queries.subjects(as_of, 10**6, SubjectFilter(name=term), None, 100)
+        return [item["subject_id"] for item in page]
+
+    terms = ["yusto", "institute", "korea"]
+    before = {term: names(term) for term in terms}
+    assert all(before.values())
+    during: dict[str, list[str]] = {}
+    views_class = type(services.views)
+    restore = views_class.restore_indexes
+
+    def searched_first(views: Any) -> None:
+        during.update({term: names(term) for term in terms})
+        restore(views)
+
+    monkeypatch.setattr(views_class, "restore_indexes", searched_first)
+    services.projector.rebuild(parts=2)
+    assert during == before
+    assert {term: names(term) for term in terms} == before
 
 
 @on_databases
