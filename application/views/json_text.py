@@ -70,3 +70,15 @@ def canonical_and_compact(value: Any) -> tuple[bytes, str]:
     if fast is None:
         return _CANONICAL.encode(value).encode(), _COMPACT.encode(value)
     return orjson.dumps(value, option=_SORTED), fast.decode()
+
+
+def canonical_and_compact_with_part(
+    value: dict[str, Any], part: dict[str, Any]
+) -> tuple[bytes, str, bytes]:
+    """``(canonical(value), compact(value), canonical(part))``, where ``part`` holds some of
+    ``value``'s items: looked at once, since its keys, strings and numbers are among
+    ``value``'s (the look is most of what each text costs)."""
+    fast = _fast(value, _STRICT)
+    if fast is None:
+        return _CANONICAL.encode(value).encode(), _COMPACT.encode(value), canonical(part)
+    return orjson.dumps(value, option=_SORTED), fast.decode(), orjson.dumps(part, option=_SORTED)

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from application.views.json_text import _SORTED, _fast, canonical, canonical_and_compact, compact
+from application.views.json_text import (
+    _SORTED,
+    _fast,
+    canonical,
+    canonical_and_compact,
+    canonical_and_compact_with_part,
+    compact,
+)
 
 scalars = (
     st.none()
@@ -86,3 +93,18 @@ def test_numbers_orjson_may_write_otherwise_take_the_standard_way(value: Any) ->
 @given(documents)
 def test_both_texts_at_once_are_each_the_standard_librarys(value: Any) -> None:
     assert canonical_and_compact(value) == (canonical(value), compact(value))
+
+
+@given(st.dictionaries(st.text(max_size=6), documents, max_size=6), st.data())
+def test_a_document_and_a_part_of_it_at_once_are_each_the_standard_librarys(
+    value: dict[str, Any], data: st.DataObject
+) -> None:
+    kept = data.draw(
+        st.lists(st.sampled_from(sorted(value)), unique=True) if value else st.just([])
+    )
+    part = {key: value[key] for key in kept}
+    assert canonical_and_compact_with_part(value, part) == (
+        canonical(value),
+        compact(value),
+        canonical(part),
+    )
