@@ -206,6 +206,8 @@ def test_entries_are_streamed_not_read_all_at_once() -> None:
         ([BANK, '7,"NAME",-0- ,"SDGT"'], 2, "expected 12 columns, found 4"),
         ([BANK, SOIN.replace("34021", "34O21")], 2, "ent_num '34O21' is not a number"),
         ([BANK, SOIN, BANK], 3, "ent_num 306 was already given on line 1"),
+        ([BANK, SOIN, " " + BANK], 3, "ent_num 306 was already given on line 1"),
+        ([" " + BANK, SOIN, BANK], 3, "ent_num 306 was already given on line 1"),
         ([BANK, f"8,-0- ,-0- ,-0- ,{NULLS},-0- "], 2, "SDN_Name is empty"),
         ([BANK, f'8,"X","person","SDGT",{NULLS},-0- '], 2, "unknown SDN_Type 'person'"),
         ([BANK, SOIN.replace("Male", "Ma\x00le")], 2, "control characters in a cell"),
