@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from application.importers.ofac_csv import iter_sdn_rows, read_add, read_alt
 from application.importers.records import ListEntry
@@ -31,9 +31,9 @@ OBSERVED_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{6}Z)")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One entry of a publication, read only if needed.
+class Candidate(NamedTuple):
+    """One entry of a publication, read only if needed (a tuple: a history of copies makes
+    millions).
 
     ``fingerprint`` identifies the entry's source text: an importer that saw the same
     fingerprint for the same reference in the previous publication knows the entry is
