@@ -57,13 +57,15 @@ def test_a_name_search_takes_one_connection_from_the_pool(
         return get_connection(*args, **kwargs)
 
     monkeypatch.setattr(datastore, "get_connection", counted)
+    # Only this thread's are counted: the app's own threads (its projector, its deliveries)
+    # may take a connection of the same pool meanwhile.
     assert len(search(services, "petrov")) == 2
-    assert len(taken) == 1
+    assert taken.count("MainThread") == 1
     taken.clear()
     reader = services.reader
     point = reader.point(None, None, None)
     reader.subject_texts(point, SubjectFilter(name="petrov"), None, 10)
-    assert len(taken) == 2  # the point, then the page with its look-up and measures
+    assert taken.count("MainThread") == 2  # the point, then the page with its look-up and measures
 
     # Held by one thread, the connection is not another thread's: that one takes its own.
     taken.clear()
@@ -76,4 +78,7 @@ def test_a_name_search_takes_one_connection_from_the_pool(
         other.join()
         reader.subject_texts(point, SubjectFilter(name="petrov"), None, 10)
     assert found == [1]
-    assert sorted(taken) == ["MainThread", "other"]
+    assert sorted(name for name in taken if name in ("MainThread", "other")) == [
+        "MainThread",
+        "other",
+    ]
