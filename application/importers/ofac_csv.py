@@ -116,14 +116,8 @@ def iter_sdn_rows(
 ) -> Iterator[SdnRow]:
     """The rows of an ``sdn.csv``, checked for shape and unique ``ent_num`` but not parsed."""
     keys = _UniqueKeys(source, "ent_num")
-    first_lines = keys.lines
     for line, row in _CsvRows(stream, source, width=12, require_end_marker=require_end_marker):
-        key = row[0]
-        # Nearly every key is plain digits seen nowhere before: one look at it, then its
-        # check in full only where something is off.
-        if not (key.isdigit() and key.isascii()) or first_lines.setdefault(key, line) != line:
-            key = keys.add(key, line)
-        yield SdnRow(line, key, tuple(row), source)
+        yield SdnRow(line, keys.add(row[0], line), tuple(row), source)
 
 
 def read_alt(
@@ -248,13 +242,15 @@ class _UniqueKeys:
     def __init__(self, source: str, column: str) -> None:
         self._source = source
         self._column = column
-        self.lines: dict[str, int] = {}
-        """The line each key was first given on."""
+        self._lines: dict[str, int] = {}
 
     def add(self, cell: str, line: int) -> str:
         """Check and remember the key of the row at ``line``; return it."""
-        key = _key(cell, self._column, self._source, line)
-        first = self.lines.setdefault(key, line)
+        # Nearly every key is plain digits, with nothing to strip: checked as it stands (a
+        # history of copies gives millions).
+        plain = cell.isdigit() and cell.isascii()
+        key = cell if plain else _key(cell, self._column, self._source, line)
+        first = self._lines.setdefault(key, line)
         if first != line:
             message = f"{self._column} {key} was already given on line {first}"
             raise MalformedPublication(self._source, line, message)
@@ -282,19 +278,11 @@ class _CsvRows:
             lines = _Lines(text, self._source)
             reader = csv.reader(lines, strict=True)
             line, rows = 1, 0
-            # Each row's checks written out here rather than called (``_check``): a copy of
-            # the list has some 12,000 rows, and a history of copies millions.
-            control, width = _CONTROL.search, self._width
             while (row := self._next_row(reader, line)) is not None:
                 if row == [END_MARKER]:
                     self._expect_end(reader, rows=rows)
                     return
-                if (
-                    len(row) != width
-                    or control("".join(row))
-                    or not lines.last.endswith(_LINE_ENDS)
-                ):
-                    self._check(row, line, lines.last)
+                self._check(row, line, lines.last)
                 yield line, row
                 line, rows = reader.line_num + 1, rows + 1
             if self._require_end_marker:

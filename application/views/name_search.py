@@ -34,13 +34,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from application.stores.sqlite_views import names_indexed
 from application.views.like import substring
-from application.views.schema import (
-    SEARCH_ROW_BITS,
-    SQLITE_NAME_SEARCH,
-    SQLITE_NAME_SEARCH_LIVE,
-    SQLITE_NAME_SEARCH_TRIGGERS,
-)
+from application.views.schema import SEARCH_ROW_BITS, SQLITE_NAME_SEARCH
 from application.views.store import SQLiteViews, ViewStore
 from application.views.trigram_shares import TrigramShares, shares_of
 
@@ -166,9 +162,7 @@ def _walk(views: ViewStore, search: NameSearch) -> list[str] | None:
     first, last = _group(after) << SEARCH_ROW_BITS, LAST_ROWID
     read, batch = 0, search.limit + 1
     with views.transaction(commit=False) as cursor:
-        cursor.execute(SQLITE_NAME_SEARCH_LIVE)
-        kept = cursor.fetchone()
-        if kept is None or kept["live"] != len(SQLITE_NAME_SEARCH_TRIGGERS):
+        if not names_indexed(cursor):
             return None  # a rebuild set the index aside: it may lack names
         while True:
             values = [*params, search.pattern, query, first, last, batch]
