@@ -69,6 +69,9 @@ class Write(Generic[Result]):
     claim: Claim | None
     attempts: int = 0
     """How many times the write met another writer on the same stream and was checked again."""
+    read_fresh: bool = False
+    """Whether everything the write checks is to be read from the store, nothing assumed:
+    its group met another writer, and this write may be the one that did."""
     result: Result | None = None
     error: BaseException | None = None
     finished: bool = False

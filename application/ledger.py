@@ -37,7 +37,7 @@ from application.errors import PreconditionFailed, WriteConflict
 from application.group_commit import Notify, Overlay, Write, WriteQueue
 from application.handlers import Ahead, Unit, handle, load_subject
 from application.proofs.tree import MerkleTree
-from application.read_ahead import read_aggregates, read_by
+from application.read_ahead import claimed_by, read_aggregates, read_by
 from application.recorders import SHARES, Share, ShareRefused, Shares
 from application.stores import Store, store_of
 from application.transcodings import (
@@ -252,14 +252,20 @@ class Ledger(Application[UUID]):
         return checked
 
     def _read_ahead(self, writes: list[Write[WriteReceipt]]) -> Ahead | None:
-        """What a group of writes will read from the store, in one query rather than one
-        each (the subjects they change, the reference claims of those they register). A
-        write alone reads as it goes: an import has read its aggregates ahead already, and
-        reading them again would hold a publication's subjects twice."""
-        if len(writes) < 2:
-            return None
-        ids = read_by(write.command for write in writes)
-        return read_aggregates(self, ids) if ids else None
+        """What the writes will read from the store, known before they are checked.
+
+        The reference claims of the subjects they register are taken to be absent, with no
+        query: a reference is nearly always new, and a claim that does exist makes the
+        transaction meet it on the claim's first version, after which each write is checked
+        again reading everything (``_after_conflict``). The subjects a group changes are read
+        in one query rather than one each; a write alone reads them as it goes: an import has
+        read its aggregates ahead already, and reading them again would hold a publication's
+        subjects twice."""
+        assumed = (write.command for write in writes if not (write.read_fresh or write.attempts))
+        ahead: Ahead = dict.fromkeys(claimed_by(assumed))
+        if len(writes) > 1 and (ids := read_by(write.command for write in writes)):
+            ahead.update(read_aggregates(self, ids))
+        return ahead or None
 
     def _stored(self, staged: list[Staged]) -> list[Write[WriteReceipt]]:
         """Store the writes in one transaction and answer them; the writes to try again."""
@@ -314,12 +320,17 @@ class Ledger(Application[UUID]):
     def _after_conflict(self, staged: list[Staged]) -> list[Write[WriteReceipt]]:
         """Another writer reached one of the group's streams first. Which write met it is
         unknown, so each is checked and stored alone, on the fresh state; a write alone is
-        redone a few times, or refused if it pinned the version it expected."""
+        checked again at once if it took claims to be absent (``_read_ahead``), else redone
+        a few times, or refused if it pinned the version it expected."""
         if len(staged) > 1:
             for each in staged:
+                each.write.read_fresh = True
                 self._commit_group([each.write])
             return []
         write = staged[0].write
+        if not (write.read_fresh or write.attempts) and claimed_by([write.command]):
+            write.read_fresh = True  # the claims it took to be absent may be what it met
+            return [write]
         write.attempts += 1
         if _pinned(write.command):
             write.fail(PreconditionFailed("another write reached the subject first; read it again"))

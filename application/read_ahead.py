@@ -10,7 +10,7 @@ events comes back as None: known absent, so nobody asks the store about it again
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -71,18 +71,24 @@ def _get(ledger: Ledger, aggregate_id: UUID) -> BaseAggregate[UUID] | None:
 
 
 def read_by(commands: Iterable[Command | RecordAction]) -> list[UUID]:
-    """What the commands will read that one query can fetch: the stored subjects they change
-    and the reference claims of the subjects they register."""
-    ids: list[UUID] = []
+    """What the commands will read that one query can fetch: the stored subjects they
+    change."""
+    return [changed for item in _items(commands) if (changed := subject_of(item)) is not None]
+
+
+def claimed_by(commands: Iterable[Command | RecordAction]) -> list[UUID]:
+    """The reference claims of the subjects the commands register."""
+    return [
+        ReferenceClaim.id_for(reference)
+        for item in _items(commands)
+        if isinstance(item, RegisterSubject)
+        for reference in item.references
+    ]
+
+
+def _items(commands: Iterable[Command | RecordAction]) -> Iterator[Command]:
     for command in commands:
-        items = command.items if isinstance(command, RecordAction) else (command,)
-        for item in items:
-            changed = subject_of(item)
-            if changed is not None:
-                ids.append(changed)
-            if isinstance(item, RegisterSubject):
-                ids.extend(ReferenceClaim.id_for(reference) for reference in item.references)
-    return ids
+        yield from command.items if isinstance(command, RecordAction) else (command,)
 
 
 def subject_of(command: Command) -> UUID | None:

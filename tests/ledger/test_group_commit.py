@@ -411,6 +411,47 @@ def test_a_reference_claimed_by_a_write_of_the_group_is_taken_for_the_next(
     assert ledger.subject_id_for(reference) == holder
 
 
+def test_references_claimed_before_the_group_are_refused_or_taken_over_as_alone(
+    ledger: Ledger, group: Callable[[], Group]
+) -> None:
+    # A group takes the claims of the references it registers to be new, without reading
+    # them: one that exists must still be refused, or taken over from a subject that let it
+    # go, and the other writes of the group stored.
+    held, released = Reference(Authority.US_OFAC, "77011"), Reference(Authority.US_OFAC, "77012")
+    holder = ledger.execute(replace(register("HOLDS"), references=(held,)), ACTOR).subject_ids[0]
+    former = ledger.execute(replace(register("GAVE UP"), references=(released,)), ACTOR)
+    ledger.execute(replace(amend(former.subject_ids[0], "GAVE UP"), references=()), ACTOR)
+    before = log_dump(ledger)
+    writes = group()
+    taken = writes.add(replace(register("TAKEN"), references=(held,)))
+    heir = writes.add(replace(register("HEIR"), references=(released,)))
+    other = writes.add(
+        replace(register("OTHER"), references=(Reference(Authority.US_OFAC, "77013"),))
+    )
+    writes.run()
+    assert isinstance(taken.error, ReferenceTaken)
+    assert ledger.subject_id_for(held) == holder
+    assert ledger.subject_id_for(released) == received(heir).subject_ids[0]
+    new = Reference(Authority.US_OFAC, "77013")
+    assert ledger.subject_id_for(new) == received(other).subject_ids[0]
+    # The held write, the heir (subject, claim taken over) and the other (subject, claim).
+    assert len(log_dump(ledger)) == len(before) + 2 + 2 + 2
+
+
+def test_a_write_alone_registering_a_held_reference_is_refused_at_once(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = Reference(Authority.US_OFAC, "77021")
+    ledger.execute(replace(register("HOLDS"), references=(held,)), ACTOR)
+    before = log_dump(ledger)
+    waits: list[int] = []
+    monkeypatch.setattr("application.ledger._back_off", waits.append)
+    with pytest.raises(ReferenceTaken):
+        ledger.execute(replace(register("TAKEN"), references=(held,)), ACTOR)
+    assert log_dump(ledger) == before
+    assert waits == [], "checked again at once, reading the claim, not after a back-off"
+
+
 def test_many_threads_writing_at_once_each_get_their_own_receipt(ledger: Ledger) -> None:
     shared = ledger.execute(register(name="SHARED"), ACTOR).subject_ids[0]
     threads, writes = 12, 6
