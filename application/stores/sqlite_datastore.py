@@ -23,6 +23,7 @@ from weakref import WeakSet
 from eventsourcing.persistence import Environment, EnvType
 from eventsourcing.sqlite import (
     SQLiteConnection,
+    SQLiteConnectionPool,
     SQLiteCursor,
     SQLiteDatastore,
     SQLiteFactory,
@@ -112,3 +113,27 @@ class LedgerSQLiteFactory(SQLiteFactory):
             originator_id_type=plain.originator_id_type,
         )
         plain.close()
+
+
+class _ScratchPool(SQLiteConnectionPool):
+    """Connections that keep no journal on disk and never wait for the disk."""
+
+    def _create_connection(self) -> SQLiteConnection:
+        self.is_journal_mode_wal = True  # not switched to WAL, as the library would
+        connection = super()._create_connection()
+        connection._sqlite_conn.execute("PRAGMA journal_mode=MEMORY")
+        connection._sqlite_conn.execute("PRAGMA synchronous=OFF")
+        return connection
+
+
+class ScratchDatastore(SQLiteDatastore):
+    """A file of scratch rows that nobody reads until it is complete, thrown away if its
+    writer stops half way (a part of a split rebuild): written with no write-ahead log and
+    no flush to disk. Each page is then written once, to the file itself, rather than to
+    the log and again to the file at the next checkpoint; a transaction still rolls back
+    (its journal is kept in memory)."""
+
+    def __init__(self, db_name: str) -> None:
+        super().__init__(db_name)
+        self.pool.close()
+        self.pool = _ScratchPool(db_name=db_name)

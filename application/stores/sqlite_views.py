@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+from application.stores.sqlite_datastore import ScratchDatastore
 from application.views.schema import (
     INDEXES,
     KNOWN_FROM,
@@ -168,7 +169,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
 
     @staticmethod
     def part_views(env: Mapping[str, str], place: str) -> SQLiteViews:  # noqa: ARG004 - the file says all
-        views = SQLiteViews(SQLiteDatastore(place))
+        views = SQLiteViews(ScratchDatastore(place))
         views.create_table()
         views.set_aside_indexes()
         return views
@@ -199,16 +200,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
         for table in VIEW_TABLES:
             connection.execute(f"DELETE FROM main.{table}")
         for table in VIEW_TABLES:
-            names = [
-                row[0]
-                for row in connection.execute(f"SELECT name FROM pragma_table_info('{table}')")
-            ]
-            columns = ", ".join(names)
-            for number in range(parts):
-                source = f"part{number}.{table}"
-                connection.execute(
-                    f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM {source}"
-                )
+            connection.execute(_merged_insert(connection, table, parts))
         connection.execute(KNOWN_FROM)
         connection.execute(
             "DELETE FROM main.tracking WHERE application_name = ?", (self.projection,)
@@ -221,3 +213,17 @@ class SQLiteViews(SQLiteTrackingRecorder):
         # of the rebuild finds the new names. (Unqualified, each name means main's table.)
         for statement in SQLITE_NAME_SEARCH_REFILL:
             connection.execute(statement)
+
+
+def _merged_insert(connection: sqlite3.Connection, table: str, parts: int) -> str:
+    """The statement copying every part's rows of ``table`` into the main database's, in
+    the order of its primary key: each part's rows come in that order, but the parts' rows
+    interleave, and inserting them part after part put the second part's keys all over the
+    key's index (a page split at nearly every row) where in order each lands at its end."""
+    info = connection.execute(f"SELECT name, pk FROM pragma_table_info('{table}')").fetchall()
+    columns = ", ".join(name for name, _ in info)
+    key = ", ".join(name for name, pk in sorted(info, key=lambda row: row[1]) if pk)
+    parts_rows = " UNION ALL ".join(
+        f"SELECT {columns} FROM part{number}.{table}" for number in range(parts)
+    )
+    return f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM ({parts_rows}) ORDER BY {key}"
