@@ -46,5 +46,5 @@ def write_route(
 
 def receipt_answer(receipt: WriteReceipt, headers: Mapping[str, str] | None = None) -> Response:
     """``201`` with the write's receipt, as ``WriteReceiptOut`` writes it."""
-    body = WriteReceiptOut.of(receipt).model_dump_json().encode()
+    body = WriteReceiptOut.json_of(receipt)
     return Response(body, status_code=status.HTTP_201_CREATED, media_type=JSON, headers=headers)

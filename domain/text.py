@@ -38,6 +38,10 @@ REPLACEMENT = "\ufffd"
 
 def first_unacceptable(text: str) -> str | None:
     """The first character of ``text`` the ledger refuses, or None."""
+    if text.isascii() and text.isprintable():
+        # Space to tilde only, as nearly every body and name: none is refused, and two
+        # C-speed checks cost a tenth of the expression's search over many ranges.
+        return None
     found = UNACCEPTABLE.search(text)
     return None if found is None else found.group()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import orjson
 from pydantic import BaseModel, Field
 
 from api.schemas.common import LongText, SourceIn, Strict
@@ -37,6 +38,31 @@ class WriteReceiptOut(BaseModel):
     subject_ids: list[str]
     measure_ids: list[str]
     link_ids: list[str] = []
+
+    @staticmethod
+    def json_of(receipt: WriteReceipt) -> bytes:
+        """``of(receipt).model_dump_json()``, byte for byte, written by ``orjson`` without
+        building and validating the models: every write answers with one, on the event loop
+        (``tests/api/test_receipt_json.py`` compares the two)."""
+        return orjson.dumps(
+            {
+                "events": [
+                    {
+                        "event_id": e.event_id,
+                        "subject_id": str(e.subject_id),
+                        "version": e.version,
+                        "type": e.type,
+                        "position": e.position,
+                        "measure_id": e.measure_id,
+                    }
+                    for e in receipt.events
+                ],
+                "position": receipt.position,
+                "subject_ids": [str(s) for s in receipt.subject_ids],
+                "measure_ids": receipt.measure_ids,
+                "link_ids": [str(link) for link in receipt.link_ids],
+            }
+        )
 
     @classmethod
     def of(cls, receipt: WriteReceipt) -> WriteReceiptOut:
