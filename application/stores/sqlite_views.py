@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from application.stores.sqlite_datastore import ScratchDatastore
 from application.views.schema import (
@@ -226,4 +226,5 @@ def _merged_insert(connection: sqlite3.Connection, table: str, parts: int) -> st
     parts_rows = " UNION ALL ".join(
         f"SELECT {columns} FROM part{number}.{table}" for number in range(parts)
     )
-    return f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM ({parts_rows}) ORDER BY {key}"
+    rows = f"SELECT {columns} FROM ({parts_rows}) ORDER BY {key}"
+    return f"INSERT INTO main.{table} ({columns}) {rows}"
