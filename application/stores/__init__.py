@@ -26,7 +26,12 @@ from domain.errors import InvalidValue
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory, StoredEvent
+    from eventsourcing.persistence import (
+        ApplicationRecorder,
+        InfrastructureFactory,
+        Notification,
+        StoredEvent,
+    )
 
     from application.commits import Boundaries
     from application.log_ends import LogEnds
@@ -35,6 +40,7 @@ if TYPE_CHECKING:
     from application.stores.postgres import PostgresViews
     from application.stores.sqlite_views import SQLiteViews
     from application.tables import Tables
+    from application.views.split_rebuild import Share
     from application.views.store import ViewStore
 
 
@@ -86,6 +92,14 @@ class Store(Protocol):
 
     def log_ends(self, recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
         """Where the log ends and the views stand, read together (``application.log_ends``)."""
+        ...
+
+    def share_of_log(
+        self, recorder: ApplicationRecorder, start: int, limit: int, stop: int, share: Share
+    ) -> list[Notification] | None:
+        """The log's notifications from ``start`` up to ``stop`` (at most ``limit``) of the
+        aggregates in ``share`` only, chosen by the query; None where the store reads every
+        notification and the reader keeps its share (``application.views.split_rebuild``)."""
         ...
 
     def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews | PostgresViews:

@@ -168,6 +168,10 @@ class MemoryStore:
     def log_ends(self, recorder: ApplicationRecorder, views: ViewStore) -> LogEnds:
         return SeparateEnds(recorder, views, "tracking")
 
+    def share_of_log(self, *_args: Any) -> None:
+        """In memory nothing is split: the reader keeps its share of what it reads."""
+        return
+
     def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews:  # noqa: ARG002
         views = SQLiteViews(private_sqlite("views"))
         views.create_table()

@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
+    Notification,
     StoredEvent,
 )
 from eventsourcing.sqlite import (
@@ -37,6 +38,7 @@ from application.tables import Tables
 from domain.errors import InvalidValue
 
 if TYPE_CHECKING:
+    from application.views.split_rebuild import Share
     from application.views.store import ViewStore
 
 COMMITS_DDL = (
@@ -48,6 +50,16 @@ COMMITS_SELECT = (
     f"SELECT first_position FROM {commits.TABLE} "
     "WHERE last_position > ? ORDER BY last_position LIMIT 1"
 )
+
+HEX_DIGITS = 16
+SHARE_OF_LOG = (
+    "SELECT rowid, * FROM {table} WHERE rowid >= ? AND rowid <= ? "
+    "AND (instr('0123456789abcdef', lower(substr(originator_id, -1))) - 1) % ? = ? "
+    "ORDER BY rowid LIMIT ?"
+)
+"""A page of the log's notifications of one share of the aggregates (``Share``: an id's
+integer modulo ``parts``), told by the last hex digit of the id's text where ``parts``
+divides 16: every part of a split rebuild then reads only its own events' rows."""
 
 
 def sqlite_path(database_url: str) -> str:
@@ -223,6 +235,28 @@ class SQLiteStore:
             # In a file, every connection of every process counts in it; not so in memory.
             commits = None if datastore.pool.is_sqlite_memory_mode else datastore.data_version
         return log_ends(recorder, views, "rowid", "tracking", commits)
+
+    def share_of_log(
+        self, recorder: ApplicationRecorder, start: int, limit: int, stop: int, share: Share
+    ) -> list[Notification] | None:
+        if HEX_DIGITS % share.parts:
+            return None  # the last digit of an id does not decide the share
+        own = _own(recorder)
+        with own.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                SHARE_OF_LOG.format(table=own.events_table_name),
+                (start, stop, share.parts, share.number, limit),
+            )
+            return [
+                Notification(
+                    id=row["rowid"],
+                    originator_id=own.convert_originator_id(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
+                for row in cursor.fetchall()
+            ]
 
     def views(self, factory: InfrastructureFactory[Any]) -> SQLiteViews:
         views: object = factory.tracking_recorder(SQLiteViews)

@@ -133,15 +133,10 @@ class Projector:
 
     def _step(self, until: int | None) -> str:
         start = self.views.position() + 1
-        notifications = self.ledger.recorder.select_notifications(
-            start=start, limit=self.batch_size, stop=until
-        )
-        if not notifications:
+        batch = self._read(start, until)
+        if batch is None:
             return NOTHING_LEFT
-        last = notifications[-1].id
-        if self.share is not None:
-            holds = self.share.holds
-            notifications = [n for n in notifications if holds(n.originator_id)]
+        notifications, last = batch
         try:
             outcome = PROJECTED if self._apply(notifications, last) else BUSY
             if outcome == BUSY:
@@ -158,6 +153,28 @@ class Projector:
             raise ProjectionFailed(self.failure) from error
         self.failure = None
         return outcome
+
+    def _read(self, start: int, until: int | None) -> tuple[Sequence[Notification], int] | None:
+        """The next batch's notifications from ``start``, and the position it brings the
+        views to; None when nothing is left up to ``until``. A part of a split rebuild asks
+        the store for its share alone where the store can tell it in the query, and else
+        keeps its share of every notification read."""
+        share = self.share
+        if share is not None and until is not None:
+            own = self.ledger.store.share_of_log(
+                self.ledger.recorder, start, self.batch_size, until, share
+            )
+            if own is not None:
+                return (own, own[-1].id) if own else None
+        notifications = self.ledger.recorder.select_notifications(
+            start=start, limit=self.batch_size, stop=until
+        )
+        if not notifications:
+            return None
+        last = notifications[-1].id
+        if share is not None:
+            notifications = [n for n in notifications if share.holds(n.originator_id)]
+        return notifications, last
 
     def _apply(self, notifications: Sequence[Notification], last: int) -> bool:
         # Everything that reads the event store happens before the write transaction opens:
