@@ -86,7 +86,8 @@ class Projector:
         self.batch_size = batch_size
         self.share = share
         """The aggregates whose events this projector projects, if not all: one part of a
-        split rebuild (``split_rebuild``). Its position still moves past every event."""
+        split rebuild (``split_rebuild``). Its position moves past every event it reads: all of
+        them, or only its share where the store reads the share alone (``_read``)."""
         self.lock = threading.Lock()
         self.subjects: OrderedDict[UUID, Known] = OrderedDict()
         """The subjects of the latest events, least recently projected first."""
