@@ -261,8 +261,9 @@ class Ledger(Application[UUID]):
         in one query rather than one each; a write alone reads them as it goes: an import has
         read its aggregates ahead already, and reading them again would hold a publication's
         subjects twice."""
-        assumed = (write.command for write in writes if not (write.read_fresh or write.attempts))
-        ahead: Ahead = dict.fromkeys(claimed_by(assumed))
+        ahead: Ahead = dict.fromkeys(
+            claimed_by(write.command for write in writes if _assumes_new_claims(write))
+        )
         if len(writes) > 1 and (ids := read_by(write.command for write in writes)):
             ahead.update(read_aggregates(self, ids))
         return ahead or None
@@ -328,7 +329,7 @@ class Ledger(Application[UUID]):
                 self._commit_group([each.write])
             return []
         write = staged[0].write
-        if not (write.read_fresh or write.attempts) and claimed_by([write.command]):
+        if _assumes_new_claims(write) and claimed_by([write.command]):
             write.read_fresh = True  # the claims it took to be absent may be what it met
             return [write]
         write.attempts += 1
@@ -419,6 +420,12 @@ def _with_default_citation(item: Command, container: Command | RecordAction) -> 
         reason=item.citation.reason or container.citation.reason,
     )
     return replace(item, citation=citation)
+
+
+def _assumes_new_claims(write: Write[WriteReceipt]) -> bool:
+    """Whether the write takes the claims of the references it registers to be absent: until
+    it meets another writer, after which it reads everything (``Ledger._read_ahead``)."""
+    return not (write.read_fresh or write.attempts)
 
 
 def _pinned(command: Command | RecordAction) -> bool:
