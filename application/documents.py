@@ -54,16 +54,31 @@ def _converter(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, UUID):
         return str
     if is_dataclass(kind) and not issubclass(kind, type):
-        names = tuple(field.name for field in fields(kind))
-        return lambda value: {name: plain(getattr(value, name)) for name in names}
+        return _dataclass_converter(tuple(field.name for field in fields(kind)))
     if issubclass(kind, (list, tuple)):
-        return lambda value: [plain(item) for item in value]
+        return _items_plain
     if issubclass(kind, dict):
         return lambda value: {str(key): plain(item) for key, item in value.items()}
     return lambda value: value
 
 
 _CONVERTERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _dataclass_converter(names: tuple[str, ...]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> dict[str, Any]:
+        # Most fields hold text or nothing: kept as they are without a call of ``plain``.
+        document = {}
+        for name in names:
+            item = getattr(value, name)
+            document[name] = item if item is None or type(item) is str else plain(item)
+        return document
+
+    return convert
+
+
+def _items_plain(value: Any) -> list[Any]:
+    return [item if item is None or type(item) is str else plain(item) for item in value]
 
 
 def iso(moment: datetime) -> str:

@@ -78,7 +78,7 @@ class Statements:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.cursor.executemany(self.tables.adapt(sql), [tuple(row) for row in rows])
+            self.cursor.executemany(self.tables.adapt(sql), rows)  # each row as it is
 
     def fetchone(self) -> Row | None:
         return self.cursor.fetchone()

@@ -41,6 +41,8 @@ class Dated(Generic[T]):
 def value_at(history: Sequence[Dated[T]], at: datetime) -> T:
     """The value in force at ``at``: the latest change effective at or before it, later
     recordings winning ties. Before the first change, the earliest known value holds."""
+    if len(history) == 1:  # most histories: that one value, whatever ``at``
+        return history[0].value
     order = lambda change: (change.effective_at, change.version)  # noqa: E731
     known = [change for change in history if change.effective_at <= at]
     chosen = max(known, key=order) if known else min(history, key=order)

@@ -53,7 +53,7 @@ class _SQLiteCursor:
         self.raw.execute(sql, tuple(params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.raw.executemany(sql, [tuple(r) for r in rows])
+        self.raw.executemany(sql, rows)  # lists and tuples alike: no copy of each row
 
     def fetchall(self) -> list[Row]:
         return list(self.raw.fetchall())

@@ -65,7 +65,7 @@ def storable(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
 
 
 def _storable_row(row: Sequence[Any]) -> list[Any]:
-    text = "".join(value for value in row if isinstance(value, str))
+    text = "".join([value for value in row if isinstance(value, str)])
     if text.isascii() and text.isprintable():  # nearly every row: one check for all of it
         return list(row)
     return [_storable_value(value) for value in row]
