@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from typing import Any
 from weakref import WeakSet
 
-from eventsourcing.persistence import Environment, EnvType
+from eventsourcing.persistence import Environment, EnvType, InterfaceError
 from eventsourcing.sqlite import (
+    SQLITE3_DEFAULT_LOCK_TIMEOUT,
     SQLiteConnection,
     SQLiteConnectionPool,
     SQLiteCursor,
@@ -31,6 +32,54 @@ from eventsourcing.sqlite import (
 )
 
 from application.read_budget import STEPS, past_deadline
+
+STATEMENTS_KEPT = 128
+"""Prepared statements each connection keeps, as ``sqlite3`` does by default. The library
+connects with ``cached_statements=True``, which ``sqlite3`` takes for 1: every statement
+after another was parsed and planned again, a twelfth of a write's instructions."""
+
+
+class StatementKeepingPool(SQLiteConnectionPool):
+    """The library's pool of SQLite connections, each keeping its prepared statements."""
+
+    def _create_connection(self) -> SQLiteConnection:
+        # The library's own steps (``SQLiteConnectionPool._create_connection``), but for the
+        # size of the statement cache.
+        try:
+            raw = sqlite3.connect(
+                database=self.db_name,
+                uri=True,
+                check_same_thread=False,
+                isolation_level=None,
+                cached_statements=STATEMENTS_KEPT,
+                timeout=self.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT,
+            )
+        except (sqlite3.Error, TypeError) as error:
+            raise InterfaceError(error) from error
+        if not self.is_sqlite_memory_mode and not self.is_journal_mode_wal:
+            mode = raw.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() != "wal":
+                raw.execute("PRAGMA journal_mode=WAL")
+                self.journal_mode_was_changed_to_wal = True
+            self.is_journal_mode_wal = True
+        raw.row_factory = sqlite3.Row
+        return SQLiteConnection(sqlite_conn=raw, max_age=self.max_age)
+
+
+def keeping_statements(datastore: SQLiteDatastore) -> None:
+    """Give ``datastore`` a pool of the same settings whose connections keep their
+    prepared statements (``StatementKeepingPool``), before it has opened any."""
+    plain = datastore.pool
+    datastore.pool = StatementKeepingPool(
+        db_name=plain.db_name,
+        lock_timeout=plain.lock_timeout,
+        pool_size=plain.pool_size,
+        max_overflow=plain.max_overflow,
+        pool_timeout=plain.pool_timeout,
+        max_age=plain.max_age,
+        pre_ping=plain.pre_ping,
+    )
+    plain.close()
 
 
 class _ImmediateTransaction(SQLiteTransaction):
@@ -45,6 +94,7 @@ class _ImmediateTransaction(SQLiteTransaction):
 class WriteLockingDatastore(SQLiteDatastore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        keeping_statements(self)
         self._bounded: WeakSet[SQLiteConnection] = WeakSet()
         """Reader connections that stop a read past its budget (``application.read_budget``)."""
         self._watching: sqlite3.Connection | None = None
@@ -115,7 +165,7 @@ class LedgerSQLiteFactory(SQLiteFactory):
         plain.close()
 
 
-class _ScratchPool(SQLiteConnectionPool):
+class _ScratchPool(StatementKeepingPool):
     """Connections that keep no journal on disk and never wait for the disk."""
 
     def _create_connection(self) -> SQLiteConnection:
