@@ -226,6 +226,26 @@ def test_a_malformed_row_is_refused_naming_its_line(
     assert str(refused.value).startswith(f"sdn.csv, line {line}: ")
 
 
+CONTROL_CHARACTERS = [
+    chr(code) for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+]
+
+
+@pytest.mark.parametrize("character", CONTROL_CHARACTERS, ids=lambda c: f"{ord(c):#04x}")
+def test_every_control_character_in_a_cell_is_refused(character: str) -> None:
+    with pytest.raises(MalformedPublication, match="line 2: control characters in a cell"):
+        parse(published(BANK, SOIN.replace("Male", f"Ma{character}le")))
+
+
+@pytest.mark.parametrize("character", ["\t", "\xa0", "\xad", "\xe9", "\xff"])
+def test_unprintable_text_that_holds_no_control_character_is_taken(character: str) -> None:
+    """A tab, a no-break space or a soft hyphen is no printable text, yet no control
+    character either: the row is taken as it is."""
+    entries = parse(published(BANK, SOIN.replace("Male", f"Ma{character}le")))
+
+    assert len(entries) == 2
+
+
 def test_a_refusal_keeps_its_parts_across_processes() -> None:
     refusal = MalformedPublication("sdn.csv", 7, "expected 12 columns, found 4")
 
