@@ -24,7 +24,7 @@ from application.proofs.entries import EntryError
 from application.proofs.stored_log import StoredRecord
 from application.proofs.tree import MerkleTree
 from application.stores.sqlite import SQLiteDialect
-from application.stores.sqlite_datastore import keeping_statements
+from application.stores.sqlite_datastore import StatementKeepingDatastore
 from application.stores.sqlite_views import SQLiteViews
 from application.tables import Tables
 
@@ -126,9 +126,7 @@ class MemoryStoredLog:
 def private_sqlite(purpose: str) -> SQLiteDatastore:
     """A SQLite database of the process's own, in memory, shared by its connections."""
     name = f"file:ledger-{purpose}-{uuid.uuid4().hex}?mode=memory&cache=shared"
-    datastore = SQLiteDatastore(name)
-    keeping_statements(datastore)
-    return datastore
+    return StatementKeepingDatastore(name)
 
 
 class MemoryStore:

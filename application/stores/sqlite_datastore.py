@@ -66,20 +66,23 @@ class StatementKeepingPool(SQLiteConnectionPool):
         return SQLiteConnection(sqlite_conn=raw, max_age=self.max_age)
 
 
-def keeping_statements(datastore: SQLiteDatastore) -> None:
-    """Give ``datastore`` a pool of the same settings whose connections keep their
-    prepared statements (``StatementKeepingPool``), before it has opened any."""
-    plain = datastore.pool
-    datastore.pool = StatementKeepingPool(
-        db_name=plain.db_name,
-        lock_timeout=plain.lock_timeout,
-        pool_size=plain.pool_size,
-        max_overflow=plain.max_overflow,
-        pool_timeout=plain.pool_timeout,
-        max_age=plain.max_age,
-        pre_ping=plain.pre_ping,
-    )
-    plain.close()
+class StatementKeepingDatastore(SQLiteDatastore):
+    """The library's SQLite datastore, its connections keeping their prepared statements
+    (``StatementKeepingPool``, with the pool settings the library was given)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plain = self.pool  # made by the library, no connection opened yet
+        self.pool = StatementKeepingPool(
+            db_name=plain.db_name,
+            lock_timeout=plain.lock_timeout,
+            pool_size=plain.pool_size,
+            max_overflow=plain.max_overflow,
+            pool_timeout=plain.pool_timeout,
+            max_age=plain.max_age,
+            pre_ping=plain.pre_ping,
+        )
+        plain.close()
 
 
 class _ImmediateTransaction(SQLiteTransaction):
@@ -91,10 +94,9 @@ class _ImmediateTransaction(SQLiteTransaction):
         return cursor
 
 
-class WriteLockingDatastore(SQLiteDatastore):
+class WriteLockingDatastore(StatementKeepingDatastore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        keeping_statements(self)
         self._bounded: WeakSet[SQLiteConnection] = WeakSet()
         """Reader connections that stop a read past its budget (``application.read_budget``)."""
         self._watching: sqlite3.Connection | None = None
