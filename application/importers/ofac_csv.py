@@ -15,6 +15,12 @@ mark), so a copy cut anywhere, even exactly at a row boundary, lacks it:
 saved without it; for such files pass ``require_end_marker=False``, and only a cut inside a
 row (no final line break, an open quote, a short row) can then be detected.
 
+A history of dated copies repeats nearly every row from one copy to the next. A line that
+held one whole row and passed every check of a row is remembered with its cells until the
+next file of the same width is read whole (``_KNOWN_LINES``): the same line there needs no
+parsing and no checking again, only the checks that concern the whole file (unique keys,
+the end of the file).
+
 The parsers stream, so a fault is found where it is read: a truncated file raises
 ``MalformedPublication`` only at the end, after the earlier entries were yielded. Callers must
 consume the whole iterator before acting on any entry, and record nothing from a file that
@@ -95,6 +101,9 @@ class SdnRow(NamedTuple):
     reference: str
     cells: tuple[str, ...]
     source: str
+    text: str
+    """The row's text, the same for the same cells written the same way: its line, or for a
+    row written over several lines its cells joined with NUL (which no line holds)."""
 
     def entry(
         self,
@@ -116,8 +125,9 @@ def iter_sdn_rows(
 ) -> Iterator[SdnRow]:
     """The rows of an ``sdn.csv``, checked for shape and unique ``ent_num`` but not parsed."""
     keys = _UniqueKeys(source, "ent_num")
-    for line, row in _CsvRows(stream, source, width=12, require_end_marker=require_end_marker):
-        yield SdnRow(line, keys.add(row[0], line), tuple(row), source)
+    rows = _CsvRows(stream, source, width=12, require_end_marker=require_end_marker)
+    for line, cells, text in rows:
+        yield SdnRow(line, keys.add(cells[0], line), cells, source, text)
 
 
 def read_alt(
@@ -131,7 +141,7 @@ def read_alt(
     """
     names: dict[str, list[ParsedName]] = {}
     keys = _UniqueKeys(source, "alt_num")
-    for line, row in _CsvRows(stream, source, width=5, require_end_marker=require_end_marker):
+    for line, row, _ in _CsvRows(stream, source, width=5, require_end_marker=require_end_marker):
         owner = _key(row[0], "ent_num", source, line)
         keys.add(row[1], line)
         name_type = _ALIAS_TYPES.get(row[2].strip())
@@ -153,7 +163,7 @@ def read_add(
     """
     addresses: dict[str, list[ParsedAddress]] = {}
     keys = _UniqueKeys(source, "add_num")
-    for line, row in _CsvRows(stream, source, width=6, require_end_marker=require_end_marker):
+    for line, row, _ in _CsvRows(stream, source, width=6, require_end_marker=require_end_marker):
         owner = _key(row[0], "ent_num", source, line)
         keys.add(row[1], line)
         street, city, country, remarks = (_value(cell) for cell in row[2:])
@@ -257,11 +267,24 @@ class _UniqueKeys:
         return key
 
 
+Cells = tuple[str, ...]
+
+_KNOWN_LINES: dict[int, dict[str, Cells]] = {}
+"""By row width: each line of the last file of that width read whole that held one whole row
+and passed every check of a row, with its cells. A row's cells and checks depend on its line
+alone, so which file a line came from does not matter; one file's lines are kept at most
+(some 20 MiB for an ``sdn.csv``)."""
+
+
 class _CsvRows:
-    """The rows of one legacy CSV file as ``(first line, cells)``, checked one by one.
+    """The rows of one legacy CSV file as ``(first line, cells, text)``, checked one by one
+    (``SdnRow.text`` says what the text is).
 
     ``csv.reader`` hides line ends, so the lines go through ``_Lines``, which remembers the
-    last one read: that is how a row cut short at the end of the file shows up.
+    last one read: that is how a row cut short at the end of the file shows up. Each line
+    that starts a row is looked up among the lines known to hold a whole checked row
+    (``_KNOWN_LINES``) first; any other is handed back and read by the reader, with the lines
+    its row goes on over.
     """
 
     def __init__(
@@ -272,23 +295,41 @@ class _CsvRows:
         self._width = width
         self._require_end_marker = require_end_marker
 
-    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+    def __iter__(self) -> Iterator[tuple[int, Cells, str]]:
         text = io.TextIOWrapper(self._stream, encoding="latin-1", newline="")
         try:
             lines = _Lines(text, self._source)
             reader = csv.reader(lines, strict=True)
-            line, rows = 1, 0
-            while (row := self._next_row(reader, line)) is not None:
-                if row == [END_MARKER]:
-                    self._expect_end(reader, rows=rows)
-                    return
-                self._check(row, line, lines.last)
-                yield line, row
-                line, rows = reader.line_num + 1, rows + 1
+            known = _KNOWN_LINES.get(self._width, {})
+            seen: dict[str, Cells] = {}
+            rows = 0
+            while (first := lines.read()) is not None:
+                line = lines.count
+                cells = known.get(first)
+                if cells is not None:
+                    seen[first] = cells
+                    yield line, cells, first
+                else:
+                    lines.hand_back(first)
+                    row = self._next_row(reader, line)
+                    assert row is not None, "a line was handed back"
+                    if row == [END_MARKER]:
+                        self._expect_end(reader, lines, rows=rows)
+                        _KNOWN_LINES[self._width] = seen
+                        return
+                    self._check(row, line, lines.last)
+                    cells = tuple(row)
+                    if lines.count == line:  # the row is its line alone
+                        seen[first] = cells
+                        yield line, cells, first
+                    else:
+                        yield line, cells, "\x00".join(cells)
+                rows += 1
             if self._require_end_marker:
                 message = "the file ends without the end-of-file marker 0x1A: it is truncated"
-                raise MalformedPublication(self._source, line, message)
+                raise MalformedPublication(self._source, lines.count + 1, message)
             self._expect_rows(rows)
+            _KNOWN_LINES[self._width] = seen
         finally:
             text.detach()  # the caller's stream stays open
 
@@ -300,9 +341,9 @@ class _CsvRows:
             message = f"invalid CSV ({error}): a broken or truncated row"
             raise MalformedPublication(self._source, line, message) from error
 
-    def _expect_end(self, reader: Reader, *, rows: int) -> None:
+    def _expect_end(self, reader: Reader, lines: _Lines, *, rows: int) -> None:
         """Nothing may follow the end-of-file marker, and something must precede it."""
-        line = reader.line_num + 1
+        line = lines.count + 1
         if self._next_row(reader, line) is not None:
             message = "data after the end-of-file marker 0x1A"
             raise MalformedPublication(self._source, line, message)
@@ -330,23 +371,41 @@ class _CsvRows:
 
 
 class _Lines:
-    """The lines of a text stream, each at most ``_MAX_LINE_CHARS`` long, the last remembered."""
+    """The lines of a text stream, each at most ``_MAX_LINE_CHARS`` long, the last remembered;
+    a line read can be handed back once, to be read again (by the CSV reader)."""
 
     def __init__(self, text: io.TextIOWrapper, source: str) -> None:
         self._text = text
         self._source = source
+        self._handed_back: str | None = None
         self.count = 0
+        """Lines read so far, each once however often it was handed back."""
         self.last = ""
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
+        line = self.read()
+        if line is None:
+            raise StopIteration
+        return line
+
+    def read(self) -> str | None:
+        """The next line, or None at the end of the stream."""
+        line = self._handed_back
+        if line is not None:
+            self._handed_back = None
+            return line
         line = self._text.readline(_MAX_LINE_CHARS)
         if not line:
-            raise StopIteration
-        if len(line) == _MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            return None
+        if len(line) == _MAX_LINE_CHARS and not line.endswith(_LINE_ENDS):
             raise MalformedPublication(self._source, self.count + 1, "line too long")
         self.count += 1
         self.last = line
         return line
+
+    def hand_back(self, line: str) -> None:
+        """Make ``line``, the last one read, the next one read again."""
+        self._handed_back = line

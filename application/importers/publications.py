@@ -128,7 +128,7 @@ def ofac_sdn(
             )
             for row in rows:
                 # The row's own text is its fingerprint: exact, and cheaper than a hash of it.
-                fingerprint = "\x00".join(row.cells)
+                fingerprint = row.text
                 extra = (aliases.get(row.reference), addresses.get(row.reference))
                 if extra != (None, None):
                     fingerprint += repr(extra)
