@@ -8,18 +8,13 @@ address, city/state/postal, country, add_remarks``. They are latin-1 text, ``-0-
 
 A list file is trusted whole or not at all: recording half of it would make the other half
 look delisted. Every row is therefore checked (column count, numeric and unique keys, a name,
-no control characters, valid quoting) and the end of the file too. All 308 published copies of
-``sdn.csv`` (2021-08 to 2024-05) end with CR LF and then one 0x1A byte (the old DOS end-of-file
-mark), so a copy cut anywhere, even exactly at a row boundary, lacks it:
-``iter_sdn_entries`` requires it by default. The 2022-01-31 ``sdn.csv``/``alt.csv`` set was
-saved without it; for such files pass ``require_end_marker=False``, and only a cut inside a
-row (no final line break, an open quote, a short row) can then be detected.
-
-A history of dated copies repeats nearly every row from one copy to the next. A line that
-held one whole row and passed every check of a row is remembered with its cells until the
-next file of the same width is read whole (``_KNOWN_LINES``): the same line there needs no
-parsing and no checking again, only the checks that concern the whole file (unique keys,
-the end of the file).
+no control characters, valid quoting) and the end of the file too (the rows' shape, the end
+of the file and the lines already known from the file before: ``legacy_csv``). All 308
+published copies of ``sdn.csv`` (2021-08 to 2024-05) end with CR LF and then one 0x1A byte
+(the old DOS end-of-file mark), so a copy cut anywhere, even exactly at a row boundary, lacks
+it: ``iter_sdn_entries`` requires it by default. The 2022-01-31 ``sdn.csv``/``alt.csv`` set
+was saved without it; for such files pass ``require_end_marker=False``, and only a cut inside
+a row (no final line break, an open quote, a short row) can then be detected.
 
 The parsers stream, so a fault is found where it is read: a truncated file raises
 ``MalformedPublication`` only at the end, after the earlier entries were yielded. Callers must
@@ -29,13 +24,10 @@ fails.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from _csv import Reader
 from collections.abc import Iterator, Mapping, Sequence
 from typing import BinaryIO, Final, NamedTuple
 
+from application.importers.legacy_csv import CsvRows
 from application.importers.ofac_remarks import parse_remarks
 from application.importers.records import (
     ListEntry,
@@ -48,11 +40,7 @@ from application.importers.records import (
     unique_names,
 )
 
-END_MARKER: Final = "\x1a"
 _NULL: Final = "-0-"
-_MAX_LINE_CHARS: Final = 1 << 20  # a real row is under 2,000 characters
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_LINE_ENDS: Final = ("\n", "\r")
 _SUBJECT_KINDS: Final[Mapping[str | None, SubjectKindName]] = {
     "individual": "person",
     "vessel": "vessel",
@@ -125,7 +113,7 @@ def iter_sdn_rows(
 ) -> Iterator[SdnRow]:
     """The rows of an ``sdn.csv``, checked for shape and unique ``ent_num`` but not parsed."""
     keys = _UniqueKeys(source, "ent_num")
-    rows = _CsvRows(stream, source, width=12, require_end_marker=require_end_marker)
+    rows = CsvRows(stream, source, width=12, require_end_marker=require_end_marker)
     for line, cells, text in rows:
         yield SdnRow(line, keys.add(cells[0], line), cells, source, text)
 
@@ -141,7 +129,7 @@ def read_alt(
     """
     names: dict[str, list[ParsedName]] = {}
     keys = _UniqueKeys(source, "alt_num")
-    for line, row, _ in _CsvRows(stream, source, width=5, require_end_marker=require_end_marker):
+    for line, row, _ in CsvRows(stream, source, width=5, require_end_marker=require_end_marker):
         owner = _key(row[0], "ent_num", source, line)
         keys.add(row[1], line)
         name_type = _ALIAS_TYPES.get(row[2].strip())
@@ -163,7 +151,7 @@ def read_add(
     """
     addresses: dict[str, list[ParsedAddress]] = {}
     keys = _UniqueKeys(source, "add_num")
-    for line, row, _ in _CsvRows(stream, source, width=6, require_end_marker=require_end_marker):
+    for line, row, _ in CsvRows(stream, source, width=6, require_end_marker=require_end_marker):
         owner = _key(row[0], "ent_num", source, line)
         keys.add(row[1], line)
         street, city, country, remarks = (_value(cell) for cell in row[2:])
@@ -265,147 +253,3 @@ class _UniqueKeys:
             message = f"{self._column} {key} was already given on line {first}"
             raise MalformedPublication(self._source, line, message)
         return key
-
-
-Cells = tuple[str, ...]
-
-_KNOWN_LINES: dict[int, dict[str, Cells]] = {}
-"""By row width: each line of the last file of that width read whole that held one whole row
-and passed every check of a row, with its cells. A row's cells and checks depend on its line
-alone, so which file a line came from does not matter; one file's lines are kept at most
-(some 20 MiB for an ``sdn.csv``)."""
-
-
-class _CsvRows:
-    """The rows of one legacy CSV file as ``(first line, cells, text)``, checked one by one
-    (``SdnRow.text`` says what the text is).
-
-    ``csv.reader`` hides line ends, so the lines go through ``_Lines``, which remembers the
-    last one read: that is how a row cut short at the end of the file shows up. Each line
-    that starts a row is looked up among the lines known to hold a whole checked row
-    (``_KNOWN_LINES``) first; any other is handed back and read by the reader, with the lines
-    its row goes on over.
-    """
-
-    def __init__(
-        self, stream: BinaryIO, source: str, *, width: int, require_end_marker: bool
-    ) -> None:
-        self._stream = stream
-        self._source = source
-        self._width = width
-        self._require_end_marker = require_end_marker
-
-    def __iter__(self) -> Iterator[tuple[int, Cells, str]]:
-        text = io.TextIOWrapper(self._stream, encoding="latin-1", newline="")
-        try:
-            lines = _Lines(text, self._source)
-            reader = csv.reader(lines, strict=True)
-            known = _KNOWN_LINES.get(self._width, {})
-            seen: dict[str, Cells] = {}
-            rows = 0
-            while (first := lines.read()) is not None:
-                line = lines.count
-                cells = known.get(first)
-                if cells is not None:
-                    seen[first] = cells
-                    yield line, cells, first
-                else:
-                    lines.hand_back(first)
-                    row = self._next_row(reader, line)
-                    assert row is not None, "a line was handed back"
-                    if row == [END_MARKER]:
-                        self._expect_end(reader, lines, rows=rows)
-                        _KNOWN_LINES[self._width] = seen
-                        return
-                    self._check(row, line, lines.last)
-                    cells = tuple(row)
-                    if lines.count == line:  # the row is its line alone
-                        seen[first] = cells
-                        yield line, cells, first
-                    else:
-                        yield line, cells, "\x00".join(cells)
-                rows += 1
-            if self._require_end_marker:
-                message = "the file ends without the end-of-file marker 0x1A: it is truncated"
-                raise MalformedPublication(self._source, lines.count + 1, message)
-            self._expect_rows(rows)
-            _KNOWN_LINES[self._width] = seen
-        finally:
-            text.detach()  # the caller's stream stays open
-
-    def _next_row(self, reader: Reader, line: int) -> list[str] | None:
-        """The next row, which starts at ``line``, or None at the end of the file."""
-        try:
-            return next(reader, None)
-        except csv.Error as error:
-            message = f"invalid CSV ({error}): a broken or truncated row"
-            raise MalformedPublication(self._source, line, message) from error
-
-    def _expect_end(self, reader: Reader, lines: _Lines, *, rows: int) -> None:
-        """Nothing may follow the end-of-file marker, and something must precede it."""
-        line = lines.count + 1
-        if self._next_row(reader, line) is not None:
-            message = "data after the end-of-file marker 0x1A"
-            raise MalformedPublication(self._source, line, message)
-        self._expect_rows(rows)
-
-    def _expect_rows(self, rows: int) -> None:
-        """An empty list would read as everyone delisted: a file without rows is rejected."""
-        if rows == 0:
-            raise MalformedPublication(self._source, 1, "the file has no rows")
-
-    def _check(self, row: list[str], line: int, last_line: str) -> None:
-        """Reject a row with control bytes, cut at the end of the file, or of the wrong width
-        (in that order: the first fault of a row is the one named)."""
-        text = "".join(row)  # one look at the row, not one per cell
-        # Every character of ``_CONTROL`` is unprintable: a printable row (nearly every one)
-        # holds none, which ``isprintable`` tells in half the time of the search.
-        if not text.isprintable() and _CONTROL.search(text):
-            raise MalformedPublication(self._source, line, "control characters in a cell")
-        if not last_line.endswith(_LINE_ENDS):
-            message = "the last row has no line break: the file is truncated"
-            raise MalformedPublication(self._source, line, message)
-        if len(row) != self._width:
-            message = f"expected {self._width} columns, found {len(row)}"
-            raise MalformedPublication(self._source, line, message)
-
-
-class _Lines:
-    """The lines of a text stream, each at most ``_MAX_LINE_CHARS`` long, the last remembered;
-    a line read can be handed back once, to be read again (by the CSV reader)."""
-
-    def __init__(self, text: io.TextIOWrapper, source: str) -> None:
-        self._text = text
-        self._source = source
-        self._handed_back: str | None = None
-        self.count = 0
-        """Lines read so far, each once however often it was handed back."""
-        self.last = ""
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        line = self.read()
-        if line is None:
-            raise StopIteration
-        return line
-
-    def read(self) -> str | None:
-        """The next line, or None at the end of the stream."""
-        line = self._handed_back
-        if line is not None:
-            self._handed_back = None
-            return line
-        line = self._text.readline(_MAX_LINE_CHARS)
-        if not line:
-            return None
-        if len(line) == _MAX_LINE_CHARS and not line.endswith(_LINE_ENDS):
-            raise MalformedPublication(self._source, self.count + 1, "line too long")
-        self.count += 1
-        self.last = line
-        return line
-
-    def hand_back(self, line: str) -> None:
-        """Make ``line``, the last one read, the next one read again."""
-        self._handed_back = line

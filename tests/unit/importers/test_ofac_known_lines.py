@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from application.importers import ofac_csv
+from application.importers import legacy_csv
 from application.importers.ofac_csv import SdnRow, iter_sdn_rows
 from application.importers.records import MalformedPublication
 from tests.unit.importers.test_ofac_csv import BANK, NULLS, SOIN, TITLED, VESSEL, published
@@ -38,7 +38,7 @@ def read(data: bytes) -> Outcome:
 def test_a_copy_read_after_another_gives_the_same_rows_and_texts() -> None:
     first = published(BANK, SOIN, VESSEL).getvalue()
     read(first)
-    ofac_csv._KNOWN_LINES.clear()
+    legacy_csv._KNOWN_LINES.clear()
     alone, _ = read(published(SOIN, TITLED, BANK).getvalue())
 
     read(first)
@@ -98,7 +98,7 @@ def test_only_the_lines_of_the_last_copy_read_whole_are_kept() -> None:
     read(published(VESSEL, SOIN).getvalue())
     read(published(TITLED, SOIN, end="").getvalue())  # refused: what it read is not kept
 
-    assert set(ofac_csv._KNOWN_LINES[12]) == {VESSEL + "\r\n", SOIN + "\r\n"}
+    assert set(legacy_csv._KNOWN_LINES[12]) == {VESSEL + "\r\n", SOIN + "\r\n"}
 
 
 LINES = [
@@ -134,7 +134,7 @@ def copies() -> st.SearchStrategy[bytes]:
 def test_what_a_copy_gives_does_not_depend_on_the_copy_read_before(
     before: bytes, copy: bytes
 ) -> None:
-    ofac_csv._KNOWN_LINES.clear()
+    legacy_csv._KNOWN_LINES.clear()
     alone = read(copy)
 
     read(before)
@@ -145,6 +145,6 @@ def test_what_a_copy_gives_does_not_depend_on_the_copy_read_before(
 
 @pytest.fixture(autouse=True)
 def _nothing_known_before_or_after() -> object:
-    ofac_csv._KNOWN_LINES.clear()
+    legacy_csv._KNOWN_LINES.clear()
     yield
-    ofac_csv._KNOWN_LINES.clear()
+    legacy_csv._KNOWN_LINES.clear()
