@@ -143,7 +143,9 @@ def _parse_state_slowly(state: bytes) -> ParsedState:
 
 
 def _parsed(state: bytes, parsed: dict[str, Any], *, odd: bool) -> ParsedState:
-    escaped = b"\\u" in state
+    # ``find``, not ``in``: ``in`` first tries its operand as an integer, an error raised and
+    # dropped on every write.
+    escaped = state.find(b"\\u") >= 0
     wide = not state.isascii() and max(state) >= FOUR_BYTE_LEAD
     surrogates = escaped and _ESCAPED_SURROGATE.search(state) is not None
     return ParsedState(parsed, not (odd or wide or surrogates), escaped or odd)
