@@ -68,12 +68,14 @@ class StatementKeepingPool(SQLiteConnectionPool):
 
 class StatementKeepingDatastore(SQLiteDatastore):
     """The library's SQLite datastore, its connections keeping their prepared statements
-    (``StatementKeepingPool``, with the pool settings the library was given)."""
+    (``pool_class``, with the pool settings the library was given)."""
+
+    pool_class: type[StatementKeepingPool] = StatementKeepingPool
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plain = self.pool  # made by the library, no connection opened yet
-        self.pool = StatementKeepingPool(
+        self.pool = self.pool_class(
             db_name=plain.db_name,
             lock_timeout=plain.lock_timeout,
             pool_size=plain.pool_size,
@@ -178,14 +180,11 @@ class _ScratchPool(StatementKeepingPool):
         return connection
 
 
-class ScratchDatastore(SQLiteDatastore):
+class ScratchDatastore(StatementKeepingDatastore):
     """A file of scratch rows that nobody reads until it is complete, thrown away if its
     writer stops half way (a part of a split rebuild): written with no write-ahead log and
     no flush to disk. Each page is then written once, to the file itself, rather than to
     the log and again to the file at the next checkpoint; a transaction still rolls back
     (its journal is kept in memory)."""
 
-    def __init__(self, db_name: str) -> None:
-        super().__init__(db_name)
-        self.pool.close()
-        self.pool = _ScratchPool(db_name=db_name)
+    pool_class = _ScratchPool
