@@ -16,11 +16,9 @@ leads straight to the lines about it.
 
 from __future__ import annotations
 
-import sqlite3
 from http import HTTPStatus
 from typing import Any
 
-import psycopg
 import structlog
 from eventsourcing.persistence import ConnectionPoolClosedError, PersistenceError
 from fastapi import FastAPI, Request
@@ -34,6 +32,7 @@ from application.errors import PreconditionFailed, WriteConflict
 from application.idempotency import ClaimLost, IdempotencyKeyInUse, IdempotencyKeyReused
 from application.outages import is_unavailable
 from application.reading import ViewsBehind, ViewsStalled
+from application.stores import every_store, store_for
 from domain.errors import (
     InvalidValue,
     LedgerError,
@@ -63,14 +62,18 @@ STATUS_BY_ERROR: list[tuple[type[LedgerError], int, str, str]] = [
 which is the same for every occurrence of the type, as RFC 9457 asks."""
 OTHER_LEDGER_ERROR = (400, "ledger-error", "Refused by the ledger")
 
-DATABASE_ERRORS: tuple[type[Exception], ...] = (
-    PersistenceError,
-    ConnectionPoolClosedError,
-    psycopg.Error,
-    sqlite3.Error,
-)
-"""The errors a database raises: those that say it is unavailable are ``503``, the others
-(a bug in a statement, a broken constraint) stay unexpected."""
+LIBRARY_ERRORS: tuple[type[Exception], ...] = (PersistenceError, ConnectionPoolClosedError)
+
+
+def database_errors(database_url: str | None = None) -> tuple[type[Exception], ...]:
+    """The errors a database raises: the library's, and its driver's, of the store the URL
+    names (of every store where none is named). Those that say it is unavailable are
+    ``503``, the others (a bug in a statement, a broken constraint) stay unexpected. Only
+    the PostgreSQL store's loads its driver, which a process on SQLite never needs."""
+    stores = [store_for(database_url)] if database_url else list(every_store())
+    return LIBRARY_ERRORS + tuple(error for store in stores for error in store.driver_errors)
+
+
 UNAVAILABLE_RETRY_AFTER = "2"
 """Seconds: about what a PostgreSQL restart takes, after which most requests succeed."""
 
@@ -198,14 +201,14 @@ def _reason(status: int) -> str:
         return "Error"
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, database_url: str | None = None) -> None:
     app.add_exception_handler(LedgerError, ledger_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
     # The database's own errors are registered by type as well, so that they are answered
     # inside the middleware (the idempotency claim, the access log see the 503); a handler
     # for ``Exception`` alone runs outside it.
-    for error_type in DATABASE_ERRORS:
+    for error_type in database_errors(database_url):
         app.add_exception_handler(error_type, unexpected_error)
     app.add_exception_handler(Exception, unexpected_error)
 

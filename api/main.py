@@ -110,9 +110,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         telemetry=None if chosen is not None and chosen.opentelemetry else WITHOUT_TELEMETRY,
     )
     serve_docs_offline(app)
-    install_error_handlers(app)
+    configured = chosen or Settings()
+    install_error_handlers(app, configured.database_url)
     install_safeguards(app, chosen)
-    metrics = install_metrics(app, chosen or Settings())
+    metrics = install_metrics(app, configured)
     routers = (
         health,
         lists,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from application.idempotency import IdempotencyStore
 from application.keys import Keys
@@ -20,8 +21,11 @@ from application.stores import store_for
 from application.tables import Tables
 from application.views.projector import Projector
 from application.views.runner import ProjectionRunner
-from application.views.store import PostgresViews, SQLiteViews
 from application.webhooks.subscriptions import Subscriptions
+
+if TYPE_CHECKING:
+    from application.stores.postgres_views import PostgresViews
+    from application.stores.sqlite_views import SQLiteViews
 
 
 @dataclass

@@ -8,30 +8,24 @@ and keep going, instead of reporting a fault in the ledger.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import sys
 from collections.abc import Iterator
 
-import psycopg
 from eventsourcing.persistence import (
     ConnectionPoolClosedError,
     InterfaceError,
     OperationalError,
 )
 
-try:  # psycopg_pool comes with eventsourcing[postgres]
-    from psycopg_pool import PoolTimeout
-except ImportError:  # pragma: no cover
-    PoolTimeout = TimeoutError  # type: ignore[misc, assignment]
-
 UNAVAILABLE: tuple[type[BaseException], ...] = (
     OperationalError,
     InterfaceError,
     ConnectionPoolClosedError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    PoolTimeout,
     ConnectionError,
 )
+"""The outages any store may raise; PostgreSQL's driver adds its own (``_unavailable``)."""
 SQLITE_UNAVAILABLE = (
     "database is locked",
     "database table is locked",
@@ -47,7 +41,27 @@ def is_unavailable(error: BaseException) -> bool:
         if isinstance(cause, sqlite3.Error):
             # SQLite says "operational error" of a missing table too: only these are outages.
             return any(words in str(cause).lower() for words in SQLITE_UNAVAILABLE)
-    return any(isinstance(cause, UNAVAILABLE) for cause in chain)
+    unavailable = _unavailable()
+    return any(isinstance(cause, unavailable) for cause in chain)
+
+
+def _unavailable() -> tuple[type[BaseException], ...]:
+    """The outage errors that can have been raised: PostgreSQL's driver's only once it is
+    loaded, which only the PostgreSQL store does (a process on SQLite never pays for it)."""
+    if "psycopg" not in sys.modules:
+        return UNAVAILABLE
+    return _with_postgres()
+
+
+@functools.cache
+def _with_postgres() -> tuple[type[BaseException], ...]:
+    import psycopg
+
+    try:  # psycopg_pool comes with eventsourcing[postgres]
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # pragma: no cover
+        return (*UNAVAILABLE, psycopg.OperationalError, psycopg.InterfaceError)
+    return (*UNAVAILABLE, psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:

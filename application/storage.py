@@ -8,14 +8,24 @@ in ``application.stores.postgres``, SQLite's URL reading in ``application.stores
 
 from __future__ import annotations
 
+from typing import Any
+
 from application.stores import persistence_env, redact
-from application.stores.postgres import CREATION_LOCK, POSTGRES_SCHEMES, creation_lock
 from application.stores.sqlite import sqlite_path
 
-__all__ = [
-    "CREATION_LOCK",
-    "POSTGRES_SCHEMES",
-    "creation_lock",
+_POSTGRES_NAMES = ("CREATION_LOCK", "POSTGRES_SCHEMES", "creation_lock")
+
+
+def __getattr__(name: str) -> Any:
+    """PostgreSQL's names, its module (and driver) imported only when one is asked for."""
+    if name in _POSTGRES_NAMES:
+        from application.stores import postgres
+
+        return getattr(postgres, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [  # and, through ``__getattr__``, PostgreSQL's names
     "persistence_env",
     "redact",
     "sqlite_path",

@@ -17,7 +17,7 @@ that made it with ``store_of``, by the library's persistence module.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
@@ -57,6 +57,8 @@ class Store(Protocol):
     in less time than handing it to a worker thread costs (``api.blocking.short_read``)."""
     persistence_module: str
     """The ``eventsourcing`` persistence module the store runs on."""
+    driver_errors: tuple[type[Exception], ...]
+    """The base classes of the errors its database's driver raises, beside the library's."""
 
     def persistence_env(self, database_url: str, environ: Mapping[str, str]) -> dict[str, str]:
         """The library's environment for a URL of this store."""
@@ -108,12 +110,25 @@ class Store(Protocol):
         ...
 
 
-def _stores() -> tuple[Store, ...]:
-    # Imported when first asked for: the stores' modules build on modules that import this
-    # package (for ``Store`` and ``redact``), which must be complete by then.
-    from application.stores import memory, postgres, sqlite
+def _stores() -> Iterator[Store]:
+    """Every store, each imported when first asked for: the stores' modules build on modules
+    that import this package (for ``Store`` and ``redact``), which must be complete by then.
+    PostgreSQL's comes last, so that a process on SQLite or in memory never loads its driver
+    (a sixth of such a process's start)."""
+    from application.stores import sqlite
 
-    return (sqlite.STORE, postgres.STORE, memory.STORE)
+    yield sqlite.STORE
+    from application.stores import memory
+
+    yield memory.STORE
+    from application.stores import postgres
+
+    yield postgres.STORE
+
+
+def every_store() -> Iterator[Store]:
+    """Every store the ledger runs on, PostgreSQL's (and its driver) loaded last."""
+    return _stores()
 
 
 def store_for(database_url: str) -> Store:

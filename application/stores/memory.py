@@ -8,6 +8,7 @@ events do. With no transactions, a lock stands in for one (see ``MemoryHookedRec
 from __future__ import annotations
 
 import bisect
+import sqlite3
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -136,6 +137,7 @@ class MemoryStore:
     # Its views' in-memory database lets readers wait for a writer: keep them off the loop.
     reads_in_process: bool = False
     persistence_module: str = "eventsourcing.popo"
+    driver_errors: tuple[type[Exception], ...] = (sqlite3.Error,)  # its tables and views
 
     def persistence_env(
         self,

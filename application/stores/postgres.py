@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
@@ -279,6 +280,7 @@ class PostgresStore:
     shared_by_processes: bool = True
     reads_in_process: bool = False  # every read is a round trip to the server
     persistence_module: str = "eventsourcing.postgres"
+    driver_errors: tuple[type[Exception], ...] = (psycopg.Error,)
 
     def persistence_env(self, database_url: str, environ: Mapping[str, str]) -> dict[str, str]:
         url = urlsplit(database_url)

@@ -6,6 +6,7 @@ writer at a time is SQLite's own rule, so nothing here needs a lock of its own.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -159,6 +160,7 @@ class SQLiteStore:
     shared_by_processes: bool = False  # one writer at a time: processes wait on each other
     reads_in_process: bool = True  # WAL: a reader never waits for a writer
     persistence_module: str = "eventsourcing.sqlite"
+    driver_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
     factory_topic: str = get_topic(LedgerSQLiteFactory)
 
     def persistence_env(

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
 
 import structlog
@@ -33,7 +33,7 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic, resolve_topic
 
 from application.collector import full_passes_held_off
-from application.views.store import PostgresViews, SQLiteViews, ViewStore
+from application.views.store import ViewStore
 
 if TYPE_CHECKING:
     from application.views.projector import Projector
@@ -86,7 +86,7 @@ class SplitViews(Protocol):
 def parts_for(views: ViewStore, events: int, cpus: int | None = None) -> int:
     """How many processes should rebuild a log of ``events`` events into ``views``: 1 where
     the views cannot be split (in memory) or the log is too short to pay."""
-    if not isinstance(views, SQLiteViews | PostgresViews) or not views.splits:
+    if not getattr(views, "splits", False):  # in memory, or a store with no scratch place
         return 1
     available = cpus if cpus is not None else _usable_cores()
     return max(1, min(available, MAX_PARTS, events // EVENTS_PER_PART))
@@ -103,9 +103,8 @@ def rebuild_split(projector: Projector, parts: int) -> int | None:
     """Project the log up to its present end in ``parts`` processes, then put their rows in
     place of the views; the views' position. None, having changed nothing, where the parts
     have no scratch place to write to (a rebuild in one process needs none)."""
-    assert isinstance(projector.views, SQLiteViews | PostgresViews)
-    views: SplitViews = projector.views
-    assert views.splits, "views in memory do not split"
+    views = cast(SplitViews, projector.views)
+    assert getattr(views, "splits", False), "views in memory do not split"
     until = projector.ledger.last_position()
     # What the ledger's environment adds to the process's: the children inherit the rest.
     env = {

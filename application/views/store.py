@@ -7,8 +7,8 @@ when a projector dies half way or two projectors race. For the in-memory event s
 views live in an in-memory SQLite database of their own.
 
 This module holds what the views ask of any store; each store's view class is in its own
-module (``SQLiteViews`` in ``application.stores.sqlite``, ``PostgresViews`` in
-``application.stores.postgres``) and is named here too. The views' SQL is written once, with
+module (``SQLiteViews`` in ``application.stores.sqlite_views``, ``PostgresViews`` in
+``application.stores.postgres_views``). The views' SQL is written once, with
 ``?`` placeholders, and adapted for PostgreSQL there (``application.stores.postgres.adapt``).
 Times are stored as fixed-width ISO text in UTC, which sorts as time does in both databases.
 """
@@ -17,14 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, TrackingRecorder
 
 from application.stores import store_of
 from application.stores.memory import STORE as MEMORY
-from application.stores.postgres import PostgresViews
 from application.stores.sqlite_views import SQLiteViews
+
+if TYPE_CHECKING:  # imported by the PostgreSQL store alone, so a SQLite process never loads it
+    from application.stores.postgres import PostgresViews
 
 Row = Mapping[str, Any]
 
@@ -61,7 +63,6 @@ def open_view_store(
 __all__ = [
     "Cursor",
     "IntegrityError",
-    "PostgresViews",
     "Row",
     "SQLiteViews",
     "TrackingRecorder",

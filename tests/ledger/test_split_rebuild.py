@@ -18,11 +18,12 @@ from psycopg.sql import SQL, Identifier
 from application.bootstrap import Services, bootstrap
 from application.commands import Citation, LinkSubjects, RegisterSubject, UnlinkSubjects
 from application.settings import Settings
+from application.stores.postgres_views import PostgresViews
 from application.views import split_rebuild
 from application.views.check import check_views
 from application.views.queries import SubjectFilter, ViewQueries
 from application.views.split_rebuild import EVENTS_PER_PART, MAX_PARTS, Share, parts_for
-from application.views.store import PostgresViews, SQLiteViews
+from application.views.store import SQLiteViews
 from domain.values import Actor, Name, Profile, SubjectKind
 from tests.ledger.test_projection import a_busy_history
 from tests.support.clock import FakeClock
