@@ -19,15 +19,16 @@ declares are logged, never a value. No header but the claimed key id is logged (
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import structlog
-from fastapi.routing import iter_route_contexts
+from fastapi.dependencies.utils import get_dependant
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.logging import request_lines
@@ -146,24 +147,47 @@ def safe_path(scope: Scope) -> str:
 
 def _known_words(scope: Scope) -> tuple[frozenset[str], frozenset[str]]:
     """The literal path segments and the query parameter names of the app's routes, worked
-    out once per app."""
+    out once per app, from the routes as their routers declared them. Each of those was
+    built once per process, when its module was imported; FastAPI builds an app's own copy
+    of every route it includes only as requests come to need it (some 150 ms for all of the
+    ledger's), and an access line need not have it build them all."""
     app = scope.get("app")
     if app is None:
         return frozenset(), frozenset()
     known: tuple[frozenset[str], frozenset[str]] | None = getattr(app.state, "log_words", None)
     if known is None:
-        routes = list(iter_route_contexts(app.routes))
-        words = {
-            segment
-            for route in routes
-            for segment in str(route.path_format).split("/")
-            if "{" not in segment
-        }
-        dependants = [route.dependant for route in routes if hasattr(route, "dependant")]
-        names = {field.alias for field in _query_params(dependants)}
+        words: set[str] = set()
+        names: set[str] = set()
+        _declared_words(app.routes, words, names)
         known = frozenset(words), frozenset(names)
         app.state.log_words = known
     return known
+
+
+def _declared_words(routes: Iterable[Any], words: set[str], names: set[str]) -> None:
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        context = getattr(route, "include_context", None)
+        if included is not None and context is not None:  # a router, as the app included it
+            words.update(_segments(context.prefix))
+            for dependency in context.dependencies:
+                names.update(_dependency_params(dependency.dependency))
+            _declared_words(included.routes, words, names)
+            continue
+        words.update(_segments(getattr(route, "path_format", getattr(route, "path", ""))))
+        dependant = getattr(route, "dependant", None)
+        if dependant is not None:
+            names.update(field.alias for field in _query_params([dependant]))
+
+
+@functools.cache
+def _dependency_params(call: Callable[..., Any]) -> frozenset[str]:
+    """The query parameters of a dependency that an inclusion adds to each of its routes."""
+    return frozenset(field.alias for field in _query_params([get_dependant(path="", call=call)]))
+
+
+def _segments(path: str) -> Iterator[str]:
+    return (segment for segment in path.split("/") if "{" not in segment)
 
 
 def _query_params(dependants: Iterable[Any]) -> Iterator[Any]:

@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 import structlog
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from api.access_log import _known_words, _query_params
 from api.auth import PUBLIC
 from api.logging import configure_logging, request_lines
 from api.main import create_app
@@ -102,3 +104,24 @@ def test_request_lines_are_written_as_the_usual_lines_and_follow_other_handlers(
         assert "/v1/y" not in capsys.readouterr().err
     finally:
         root.handlers, root.level = kept_handlers, kept_level
+
+
+def test_an_access_line_knows_every_word_of_the_routes_as_fastapi_builds_them(
+    services: Services,
+) -> None:
+    """The words an access line may show are read from the routes as declared, without
+    having FastAPI build the app's copy of each: they are the words of that copy."""
+    app = create_app(services=services)
+    known = _known_words({"app": app})
+    contexts = list(iter_route_contexts(app.routes))
+    built_words = {
+        segment
+        for route in contexts
+        for segment in str(route.path_format).split("/")
+        if "{" not in segment
+    }
+    dependants = [route.dependant for route in contexts if hasattr(route, "dependant")]
+    built_names = {field.alias for field in _query_params(dependants)}
+    assert known == (frozenset(built_words), frozenset(built_names))
+    assert {"v1", "subjects", "measures", "keys"} <= known[0]
+    assert {"name", "as_of", "known_at", "limit"} <= known[1]
