@@ -10,24 +10,26 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
 
 from api import cli_import, cli_keys, cli_proofs, cli_screen, cli_views
 from api.cli_deliver import deliver
 from api.cli_links import app as links_app
-from api.cli_options import CLI_ACTOR, PROGRAM, DatabaseOption, console, settings_for
-from api.logging import configure_logging
-from api.main import create_app
-from api.metrics import MULTIPROCESS_DIR
-from application.bootstrap import bootstrap
-from application.demo.founding_example import load_founding_example
-from application.settings import Settings
-from application.storage import redact
-from application.stores import store_for
+from api.cli_options import (
+    CLI_ACTOR,
+    PROGRAM,
+    DatabaseOption,
+    console,
+    settings_for,
+    start_services,
+)
+from application.stores import redact, store_for
 from domain.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from application.settings import Settings
 
 
 class LedgerCommand(typer.Typer):
@@ -67,6 +69,11 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API; SIGTERM lets requests in flight finish, then exits with status 0."""
+    import uvicorn
+
+    from api.logging import configure_logging
+    from api.main import create_app
+
     settings = settings_for(database, host=host, port=port, workers=workers)
     configure_logging(settings.log_level, settings.log_format)
     refusal = _workers_refusal(settings)
@@ -128,6 +135,8 @@ def _workers_refusal(settings: Settings) -> str | None:
 def _metrics_directory() -> Iterator[None]:
     """Where the worker processes keep their metrics for each other: the operator's
     ``PROMETHEUS_MULTIPROC_DIR``, or a temporary directory removed when the server stops."""
+    from api.metrics import MULTIPROCESS_DIR
+
     if os.environ.get(MULTIPROCESS_DIR):
         yield
         return
@@ -160,7 +169,9 @@ def _stop_quietly_on(*signals: signal.Signals) -> None:
 @app.command()
 def demo(database: DatabaseOption = None) -> None:
     """Load the founding example (10 December 2021) into the ledger, once."""
-    services = bootstrap(settings_for(database))
+    from application.demo.founding_example import load_founding_example
+
+    services = start_services(settings_for(database))
     try:
         receipt = load_founding_example(services.ledger, CLI_ACTOR)
     finally:

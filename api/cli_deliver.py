@@ -13,20 +13,28 @@ from __future__ import annotations
 import signal
 
 import typer
-from pydantic import ValidationError
 
-from api.cli_options import DatabaseOption, console, exit_on_signal, settings_for, stop_on_signal
-from api.logging import configure_logging
-from application.bootstrap import bootstrap
-from application.stores import store_for
-from application.webhooks.progress import Progress
-from application.webhooks.settings import WebhookSettings
-from application.webhooks.worker import Deliverer, feed_of
+from api.cli_options import (
+    DatabaseOption,
+    console,
+    exit_on_signal,
+    settings_for,
+    start_services,
+    stop_on_signal,
+)
 
 
 def deliver(database: DatabaseOption = None) -> None:
     """Deliver webhooks to the subscriptions until SIGTERM or Ctrl-C, which let the
     deliveries in flight finish first."""
+    from pydantic import ValidationError
+
+    from api.logging import configure_logging
+    from application.stores import store_for
+    from application.webhooks.progress import Progress
+    from application.webhooks.settings import WebhookSettings
+    from application.webhooks.worker import Deliverer, feed_of
+
     settings = settings_for(database, projections="external")
     configure_logging(settings.log_level, settings.log_format)
     if store_for(settings.database_url).name == "memory":
@@ -43,7 +51,7 @@ def deliver(database: DatabaseOption = None) -> None:
         raise typer.Exit(2) from None
     # Stopped while it starts, the worker has nothing to finish: it exits with status 0.
     signal.signal(signal.SIGTERM, exit_on_signal)
-    services = bootstrap(settings)
+    services = start_services(settings)
     try:
         deliverer = Deliverer(Progress(services.tables), feed_of(services.ledger), chosen)
         console.print("Delivering webhooks; stop with Ctrl-C or SIGTERM.")

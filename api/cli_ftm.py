@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_options import as_of_moment, console, settings_for
-from api.json_answers import encode
-from application.bootstrap import Services, bootstrap
-from application.reading import ReadPoint
+from api.cli_options import as_of_moment, console, settings_for, start_services
 from domain.errors import LedgerError
+
+if TYPE_CHECKING:
+    from application.bootstrap import Services
+    from application.reading import ReadPoint
 
 
 class ExportFormat(StrEnum):
@@ -49,7 +50,7 @@ def export_ftm(file: Path, database: str | None, as_of: str | None, known_at: st
     """Bring the views up to date, then write every entity at the read point asked; a
     refused read point is reported (exit 1), not shown as a traceback."""
     moment = as_of_moment(as_of)
-    services = bootstrap(settings_for(database, projections="external"))
+    services = start_services(settings_for(database, projections="external"))
     try:
         point, written = _write(services, file, moment, known_at)
     except LedgerError as refused:
@@ -71,6 +72,7 @@ def _write(
     services.projector.catch_up()
     # Imported here: followthemoney takes over a second to load, and every other command
     # would pay for it.
+    from api.json_answers import encode
     from application.exports.ftm import ftm_export
 
     export = ftm_export(services)

@@ -12,32 +12,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
-from api.cli_options import CLI_ACTOR, DatabaseOption, console, settings_for
-from application.bootstrap import Services, bootstrap
+from api.cli_options import CLI_ACTOR, DatabaseOption, console, settings_for, start_services
 from application.collector import full_passes_held_off
-from application.importers.announcements import (
-    announced_day,
-    announcement_for,
-    check_announcements,
-    read_announcements,
-)
-from application.importers.importer import Importer, ImportSummary
-from application.importers.publications import (
-    Publication,
-    dated_copies,
-    observed_at_in_name,
-    ofac_sdn,
-    un_sc,
-)
 from application.importers.records import MalformedPublication
 from domain.errors import LedgerError
+
+if TYPE_CHECKING:
+    from application.bootstrap import Services
+    from application.importers.importer import ImportSummary
+    from application.importers.publications import Publication
 
 app = typer.Typer(help="Import published lists: each publication's differences become events.")
 
@@ -92,6 +80,8 @@ def _moment(text: str | None) -> datetime:
 
 def _day(text: str | None) -> date | None:
     """``--announced-on`` as a date."""
+    from application.importers.announcements import announced_day
+
     return None if text is None else announced_day(text, "--announced-on")
 
 
@@ -115,6 +105,8 @@ def ofac_sdn_command(
     database: DatabaseOption = None,
 ) -> None:
     """Import one OFAC SDN publication (legacy CSV)."""
+    from application.importers.publications import ofac_sdn
+
     with _refusals():
         publication = ofac_sdn(sdn, _moment(observed_at), alt=alt, add=add)
         publication = publication.announced(_day(announced_on))
@@ -137,6 +129,13 @@ def ofac_history_command(
 ) -> None:
     """Import every dated copy of the SDN list in a folder or archive, oldest first; each
     copy's observed time is taken from its file name."""
+    from application.importers.announcements import (
+        announcement_for,
+        check_announcements,
+        read_announcements,
+    )
+    from application.importers.publications import dated_copies, observed_at_in_name, ofac_sdn
+
     with _refusals(), dated_copies(location) as copies:
         announced = {} if announcements is None else read_announcements(announcements)
         dated = [(p.name, observed_at_in_name(p.name)) for p in copies]
@@ -153,12 +152,14 @@ def un_sc_command(
     xml: ExistingFile, announced_on: AnnouncedOnOption = None, database: DatabaseOption = None
 ) -> None:
     """Import one UN Security Council consolidated list (observed at its dateGenerated)."""
+    from application.importers.publications import un_sc
+
     with _refusals():
         _run(database, iter([un_sc(xml).announced(_day(announced_on))]), total=1)
 
 
 def _run(database: str | None, publications: Iterator[Publication], total: int) -> None:
-    services = bootstrap(settings_for(database, projections="external"))
+    services = start_services(settings_for(database, projections="external"))
     try:
         summaries = _import_all(services, publications, total)
         with console.status("Bringing the views up to date"):
@@ -171,6 +172,10 @@ def _run(database: str | None, publications: Iterator[Publication], total: int) 
 def _import_all(
     services: Services, publications: Iterator[Publication], total: int
 ) -> list[ImportSummary]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from application.importers.importer import Importer
+
     importer = Importer(services, CLI_ACTOR)
     summaries: list[ImportSummary] = []
     columns = (
@@ -202,6 +207,8 @@ def _import_all(
 
 
 def _report(summaries: list[ImportSummary]) -> None:
+    from rich.table import Table
+
     table = Table(
         "publication", "observed at", "added", "amended", "rescinded", "unchanged", "events"
     )

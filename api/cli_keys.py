@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_options import PROGRAM, DatabaseOption, console, settings_for
-from application.bootstrap import Services, bootstrap
+from api.cli_options import PROGRAM, DatabaseOption, console, settings_for, start_services
 from application.keys import CLI, Role
 from domain.errors import LedgerError
+
+if TYPE_CHECKING:
+    from application.bootstrap import Services
 
 app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help=True)
 
@@ -23,7 +25,7 @@ app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help=True
 @contextmanager
 def _services(database: str | None) -> Iterator[Services]:
     """The services for one command; a refusal is reported, not shown as a traceback."""
-    services = bootstrap(settings_for(database))
+    services = start_services(settings_for(database))
     try:
         yield services
     except LedgerError as refused:

@@ -9,20 +9,20 @@ does with ``POST /v1/links`` and ``POST /v1/link-rejections``, recording the pai
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
 from api.cli_options import CLI_ACTOR, DatabaseOption, as_of_moment, console
 from api.cli_proofs import services_of
-from api.json_answers import encode
-from application.bootstrap import Services
-from application.linking import accept as decisions
 from application.linking.evidence import THRESHOLD
-from application.linking.suggest import Suggester, Suggestion, SuggestionRequest
-from application.reading import ReadPoint
 from domain.values import Authority
+
+if TYPE_CHECKING:
+    from application.bootstrap import Services
+    from application.linking.suggest import Suggester, Suggestion
+    from application.reading import ReadPoint
 
 app = typer.Typer(
     help="Suggest links between subjects of different authorities; decide them.",
@@ -69,6 +69,9 @@ def suggest(
     database: DatabaseOption = None,
 ) -> None:
     """Print the suggested pairs, best first; or link those above a score."""
+    from application.linking import accept as decisions
+    from application.linking.suggest import SuggestionRequest
+
     request = SuggestionRequest(
         authority_a=None if authority_a is None else authority_a.value,
         authority_b=None if authority_b is None else authority_b.value,
@@ -99,6 +102,8 @@ def accept_pair(
     first: SubjectId, second: SubjectId, reason: Reason, database: DatabaseOption = None
 ) -> None:
     """Link two subjects: the same person or entity. The pair's evidence is recorded."""
+    from application.linking import accept as decisions
+
     with services_of(database) as services:
         suggester, point = _suggester(services, None, None)
         pair = suggester.pair(point, str(first), str(second))
@@ -111,6 +116,8 @@ def reject_pair(
     first: SubjectId, second: SubjectId, reason: Reason, database: DatabaseOption = None
 ) -> None:
     """Record that two subjects are not one, so the pair is not suggested again."""
+    from application.linking import accept as decisions
+
     with services_of(database) as services:
         suggester, point = _suggester(services, None, None)
         pair = suggester.pair(point, str(first), str(second))
@@ -121,12 +128,16 @@ def reject_pair(
 def _suggester(
     services: Services, as_of: str | None, known_at: str | None
 ) -> tuple[Suggester, ReadPoint]:
+    from application.linking.suggest import Suggester
+
     services.projector.catch_up()
     point = services.reader.point(as_of_moment(as_of), known_at)
     return Suggester(services.reader, services.screening.indexed), point
 
 
 def _show(found: list[Suggestion], as_json: bool) -> None:
+    from api.json_answers import encode
+
     if as_json:
         for suggestion in found:
             typer.echo(encode(suggestion.document()))

@@ -1,4 +1,9 @@
-"""Options and helpers every ``ledger`` subcommand shares."""
+"""Options and helpers every ``ledger`` subcommand shares.
+
+The ``ledger`` modules import what a command needs (the settings, the stores, the app, the
+importers) in the command itself, so that ``ledger --help``, a mistyped option and the light
+commands answer without loading all of it: the whole took over two seconds to import.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,16 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from api.schemas.common import parse_moment
-from application.settings import Settings
 from domain.values import Actor
+
+if TYPE_CHECKING:
+    from application.bootstrap import Services
+    from application.settings import Settings
 
 # Soft wrap: a message is never cut into lines at the terminal's width (80 columns when
 # piped), which would split the commands that hints name; the terminal wraps it if it must.
@@ -53,7 +60,17 @@ DatabaseOption = Annotated[
 CLI_ACTOR = Actor(id="cli", name="ledger command line")
 
 
+def start_services(settings: Settings) -> Services:
+    """The ledger's services on ``settings``, their modules imported now that a command
+    needs them."""
+    from application.bootstrap import bootstrap
+
+    return bootstrap(settings)
+
+
 def settings_for(database: str | None, **overrides: object) -> Settings:
+    from application.settings import Settings
+
     values = {key: value for key, value in overrides.items() if value is not None}
     if database:
         values["database_url"] = database
@@ -64,6 +81,8 @@ def as_of_moment(as_of: str | None) -> datetime | None:
     """The ``--as-of`` option read as a moment (a date or a timestamp), or ``None``."""
     if as_of is None:
         return None
+    from api.schemas.common import parse_moment  # the API's schemas: only for a moment given
+
     try:
         moment: datetime = parse_moment(as_of)
     except ValueError as error:

@@ -7,26 +7,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from api.cli_ftm import AsOfOption, ExportFormat, FormatOption, KnownAtOption, export_ftm
-from api.cli_options import DatabaseOption, console, settings_for
-from application.bootstrap import Services, bootstrap
-from application.proofs.signed_note import NoteVerifier
-from application.proofs.stored_log import SQLStoredLog
-from application.proofs.transfer import export_lines
-from application.proofs.transfer import replay as replay_export
-from application.proofs.verification import Report, b64
+from api.cli_options import DatabaseOption, console, settings_for, start_services
 from domain.errors import InvalidValue, LedgerError
+
+if TYPE_CHECKING:
+    from application.bootstrap import Services
+    from application.proofs.signed_note import NoteVerifier
+    from application.proofs.stored_log import SQLStoredLog
+    from application.proofs.verification import Report
 
 app = typer.Typer(help="The key that signs the ledger's checkpoints.", no_args_is_help=True)
 
@@ -45,6 +38,8 @@ CheckpointOption = Annotated[
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar on the terminal (none in a pipe); yields the function to advance it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -60,7 +55,7 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
 def services_of(database: str | None) -> Iterator[Services]:
     """The services for one command; a refusal is reported (exit 1), not shown as a
     traceback."""
-    services = bootstrap(settings_for(database, projections="external"))
+    services = start_services(settings_for(database, projections="external"))
     try:
         yield services
     except LedgerError as refused:
@@ -140,6 +135,9 @@ def export(
         return
     if as_of is not None or known_at is not None:
         raise typer.BadParameter("only with --format ftm", param_hint="--as-of/--known-at")
+    from application.proofs.transfer import export_lines
+    from application.proofs.verification import b64
+
     with services_of(database) as services:
         log = _sql_log(services)
         with services.proofs.tree.reading() as statements:
@@ -167,6 +165,9 @@ def replay(
 ) -> None:
     """Load an export into an empty ledger, on either store, checking every leaf and the
     final signed root; a file that does not verify is refused and nothing is stored."""
+    from application.proofs.transfer import replay as replay_export
+    from application.proofs.verification import b64
+
     trusted = None if verifier_key is None else _verifier(verifier_key)
     with services_of(database) as services, file.open() as lines:
         log = _sql_log(services)
@@ -180,6 +181,8 @@ def replay(
 
 
 def _verifier(vkey: str) -> NoteVerifier:
+    from application.proofs.signed_note import NoteVerifier
+
     try:
         return NoteVerifier.from_vkey(vkey)
     except ValueError as error:
@@ -187,6 +190,8 @@ def _verifier(vkey: str) -> NoteVerifier:
 
 
 def _sql_log(services: Services) -> SQLStoredLog:
+    from application.proofs.stored_log import SQLStoredLog
+
     log = services.proofs.log
     if not isinstance(log, SQLStoredLog):
         raise InvalidValue("export and replay need a database: sqlite:/// or postgresql://")

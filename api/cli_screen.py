@@ -19,10 +19,7 @@ import typer
 
 from api.cli_options import CLI_ACTOR, DatabaseOption, as_of_moment, console
 from api.cli_proofs import progress_bar, services_of
-from api.json_answers import encode
-from api.schemas.screening import batch_queries
 from application.screening.scoring import THRESHOLD
-from application.screening.service import ScreeningRequest
 
 MEDIA_TYPES = {
     ".csv": "text/csv",
@@ -74,6 +71,10 @@ def screen(
 ) -> None:
     """Screen every row of a file against the subjects under measures at a point in both
     times; write the answer as JSON Lines, kept as a receipt."""
+    from api.json_answers import encode
+    from api.schemas.screening import batch_queries
+    from application.screening.service import ScreeningRequest
+
     media_type = _media_type(file)
     moment = as_of_moment(as_of)
     text = file.read_text(encoding="utf-8-sig")

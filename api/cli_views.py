@@ -8,10 +8,14 @@ from typing import Annotated
 
 import typer
 
-from api.cli_options import DatabaseOption, console, exit_on_signal, settings_for, stop_on_signal
-from api.logging import configure_logging
-from application.bootstrap import bootstrap
-from application.views.check import check_views
+from api.cli_options import (
+    DatabaseOption,
+    console,
+    exit_on_signal,
+    settings_for,
+    start_services,
+    stop_on_signal,
+)
 
 
 def project(
@@ -26,11 +30,13 @@ def project(
     Several may run at once: one projects at a time, the others stand by. Killing one at any
     moment loses nothing: the next carries on from the last batch that committed.
     """
+    from api.logging import configure_logging
+
     settings = settings_for(database, projections="external", projection_batch_size=batch_size)
     configure_logging(settings.log_level, settings.log_format)
     # Stopped while it starts, the worker has nothing to finish: it exits with status 0.
     signal.signal(signal.SIGTERM, exit_on_signal)
-    services = bootstrap(settings)
+    services = start_services(settings)
     try:
         if once:
             position = services.projector.catch_up()
@@ -46,7 +52,7 @@ def project(
 
 def rebuild(database: DatabaseOption = None) -> None:
     """Empty the views and project the whole log again."""
-    services = bootstrap(settings_for(database, projections="external"))
+    services = start_services(settings_for(database, projections="external"))
     try:
         position = services.projector.rebuild()
     finally:
@@ -57,7 +63,9 @@ def rebuild(database: DatabaseOption = None) -> None:
 def check(database: DatabaseOption = None) -> None:
     """Compare every view with a full replay of the log, and the Merkle tree with the
     events (as 'ledger verify' does); exit 1 on any difference."""
-    services = bootstrap(settings_for(database, projections="external"))
+    from application.views.check import check_views
+
+    services = start_services(settings_for(database, projections="external"))
     try:
         report = check_views(services.ledger, services.views)
         tree = services.proofs.verify()

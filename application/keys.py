@@ -32,12 +32,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from application.ledger import Clock
 from application.tables import Row, Statements, Tables
 from domain.errors import InvalidValue, NotFound, RuleViolation
 from domain.text import first_unacceptable
 from domain.values import Actor
+
+if TYPE_CHECKING:
+    from application.ledger import Clock
 
 TOKEN_PREFIX = "sl_"
 TOKEN = re.compile(r"sl_(?P<key_id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{43})")
