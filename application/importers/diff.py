@@ -51,17 +51,20 @@ class Plan:
 def plan_import(publication: Publication, mirror: Mirror) -> Plan:
     plan = Plan()
     seen: set[str] = set()
-    for candidate in publication.candidates():
-        reference, fingerprint = candidate.reference, candidate.fingerprint
+    # Looked up once: a history of copies passes here for millions of unchanged rows.
+    holdings, fingerprints, known = mirror.holdings, plan.fingerprints, mirror.fingerprints
+    unchanged = 0
+    for reference, fingerprint, read in publication.candidates():
         seen.add(reference)
-        holding = mirror.holdings.get(reference)
+        holding = holdings.get(reference)
         if fingerprint is not None:
-            plan.fingerprints[reference] = fingerprint
+            fingerprints[reference] = fingerprint
             listed = holding is not None and holding.open_measure is not None
-            if listed and mirror.fingerprints.get(reference) == fingerprint:
-                plan.unchanged += 1
+            if listed and known.get(reference) == fingerprint:
+                unchanged += 1
                 continue
-        _compare(plan, publication, candidate.read(), holding)
+        _compare(plan, publication, read(), holding)
+    plan.unchanged += unchanged
     cited = Citation(publication.source, f"absent from {publication.file}")
     for reference, holding in mirror.holdings.items():
         measure = holding.open_measure
