@@ -67,10 +67,14 @@ LIBRARY_ERRORS: tuple[type[Exception], ...] = (PersistenceError, ConnectionPoolC
 
 def database_errors(database_url: str | None = None) -> tuple[type[Exception], ...]:
     """The errors a database raises: the library's, and its driver's, of the store the URL
-    names (of every store where none is named). Those that say it is unavailable are
-    ``503``, the others (a bug in a statement, a broken constraint) stay unexpected. Only
-    the PostgreSQL store's loads its driver, which a process on SQLite never needs."""
-    stores = [store_for(database_url)] if database_url else list(every_store())
+    names (of every store where it names none: the URL's refusal is the bootstrap's to
+    tell). Those that say it is unavailable are ``503``, the others (a bug in a statement, a
+    broken constraint) stay unexpected. Only the PostgreSQL store's loads its driver, which
+    a process on SQLite never needs."""
+    try:
+        stores = [store_for(database_url)] if database_url else list(every_store())
+    except InvalidValue:
+        stores = list(every_store())
     return LIBRARY_ERRORS + tuple(error for store in stores for error in store.driver_errors)
 
 

@@ -49,3 +49,7 @@ def test_the_errors_answered_as_the_databases_are_those_of_the_store_named() -> 
     assert psycopg.Error in on_postgres
     assert set(on_sqlite) < set(database_errors())
     assert psycopg.Error in database_errors()
+
+
+def test_a_url_of_no_store_is_left_for_the_bootstrap_to_refuse() -> None:
+    assert database_errors("mysql://ledger@localhost/ledger") == database_errors()
