@@ -120,7 +120,12 @@ def _shared_by_processes(database_url: str) -> bool:
 
 
 def _workers_refusal(settings: Settings) -> str | None:
-    """Why these settings cannot run several server processes, if they cannot."""
+    """Why these settings cannot be served (a URL of no store, several server processes on
+    a store they cannot share), if they cannot."""
+    try:
+        store_for(settings.database_url)
+    except InvalidValue as error:
+        return f"Refused: {error.detail}."
     if settings.workers == 1 or _shared_by_processes(settings.database_url):
         return None
     return (

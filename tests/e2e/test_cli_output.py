@@ -78,3 +78,13 @@ def test_serve_ends_with_status_0_and_no_traceback_on_sigterm(tmp_path: Path) ->
     assert time.monotonic() - started < 10
     assert "Traceback" not in output and "KeyboardInterrupt" not in output
     assert "Finished server process" in output
+
+
+def test_serve_refuses_a_database_it_cannot_serve_in_one_line_before_starting() -> None:
+    unknown = ledger_command("serve", "--database", "mysql://ledger@localhost/ledger")
+    assert unknown.returncode == 2
+    assert "Refused: unsupported database URL 'mysql://ledger@localhost/ledger'" in unknown.stderr
+    assert "Traceback" not in unknown.stdout + unknown.stderr
+    several = ledger_command("serve", "--database", "memory://", "--workers", "2")
+    assert several.returncode == 2
+    assert "Refused: --workers 2 needs PostgreSQL" in several.stderr
