@@ -76,7 +76,7 @@ def serve(
 
     settings = settings_for(database, host=host, port=port, workers=workers)
     configure_logging(settings.log_level, settings.log_format)
-    refusal = _workers_refusal(settings)
+    refusal = _serve_refusal(settings)
     if refusal is not None:
         console.print(refusal)
         raise typer.Exit(2)
@@ -112,21 +112,14 @@ def serve(
         uvicorn.run("api.main:serve_app", factory=True, workers=settings.workers, **options)
 
 
-def _shared_by_processes(database_url: str) -> bool:
-    try:
-        return store_for(database_url).shared_by_processes
-    except InvalidValue:
-        return False
-
-
-def _workers_refusal(settings: Settings) -> str | None:
+def _serve_refusal(settings: Settings) -> str | None:
     """Why these settings cannot be served (a URL of no store, several server processes on
     a store they cannot share), if they cannot."""
     try:
-        store_for(settings.database_url)
+        store = store_for(settings.database_url)
     except InvalidValue as error:
         return f"Refused: {error.detail}."
-    if settings.workers == 1 or _shared_by_processes(settings.database_url):
+    if settings.workers == 1 or store.shared_by_processes:
         return None
     return (
         f"Refused: --workers {settings.workers} needs PostgreSQL. On SQLite one process at a "

@@ -110,7 +110,7 @@ class Store(Protocol):
         ...
 
 
-def _stores() -> Iterator[Store]:
+def every_store() -> Iterator[Store]:
     """Every store, each imported when first asked for: the stores' modules build on modules
     that import this package (for ``Store`` and ``redact``), which must be complete by then.
     PostgreSQL's comes last, so that a process on SQLite or in memory never loads its driver
@@ -126,15 +126,10 @@ def _stores() -> Iterator[Store]:
     yield postgres.STORE
 
 
-def every_store() -> Iterator[Store]:
-    """Every store the ledger runs on, PostgreSQL's (and its driver) loaded last."""
-    return _stores()
-
-
 def store_for(database_url: str) -> Store:
     """The store a database URL names."""
     scheme = urlsplit(database_url).scheme
-    for store in _stores():
+    for store in every_store():
         if scheme in store.schemes:
             return store
     raise InvalidValue(
@@ -147,7 +142,7 @@ def store_of(part: object) -> Store:
     """The store whose persistence module made a part of the library: a factory, a
     recorder (the ledger's own recorders derive from the library's) or a datastore."""
     modules = {cls.__module__ for cls in type(part).__mro__}
-    for store in _stores():
+    for store in every_store():
         if store.persistence_module in modules:
             return store
     raise TypeError(f"no store for a {type(part).__name__}")

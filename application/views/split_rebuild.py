@@ -104,7 +104,7 @@ def rebuild_split(projector: Projector, parts: int) -> int | None:
     place of the views; the views' position. None, having changed nothing, where the parts
     have no scratch place to write to (a rebuild in one process needs none)."""
     views = cast(SplitViews, projector.views)
-    assert getattr(views, "splits", False), "views in memory do not split"
+    assert views.splits, "views in memory do not split"
     until = projector.ledger.last_position()
     # What the ledger's environment adds to the process's: the children inherit the rest.
     env = {
