@@ -18,6 +18,7 @@ from application.screening.receipts import Receipts
 from application.screening.service import Screening
 from application.settings import Settings
 from application.stores import store_for
+from application.stores.startup import one_start
 from application.tables import Tables
 from application.views.projector import Projector
 from application.views.runner import ProjectionRunner
@@ -69,7 +70,11 @@ class Services:
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Services:
-    settings = settings or Settings()
+    with one_start():  # the parts share what creating their tables takes
+        return _build(settings or Settings(), clock)
+
+
+def _build(settings: Settings, clock: Clock) -> Services:
     store = store_for(settings.database_url)
     env = store.persistence_env(settings.database_url, os.environ)
     ledger = Ledger(env=env, clock=clock)

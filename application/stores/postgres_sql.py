@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
+
+from application.stores import startup
 
 # Creating tables ----------------------------------------------------------------------------
 
@@ -29,19 +32,63 @@ def creation_lock(datastore: PostgresDatastore) -> Iterator[None]:
     The lock is a session lock on a connection of its own, not one of the pool's: the
     creation itself runs on the pool's connections, in transactions of the library's making,
     and must not wait for a connection this lock holds. Closing the connection releases the
-    lock, also when the process dies half way; normal operation never takes it.
+    lock, also when the process dies half way; normal operation never takes it. Within a
+    start (``application.stores.startup``) the parts take it in turn on one connection.
     """
-    with _dedicated_connection(datastore) as connection:
-        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (CREATION_LOCK,))
+    if not startup.in_start():
+        with _dedicated_connection(datastore) as connection:
+            connection.execute(_LOCK, (CREATION_LOCK,))
+            yield
+        return
+    key = _server(datastore)
+    shared = _locked_shared(key, datastore)
+    try:
         yield
+    finally:
+        try:
+            shared.execute(_UNLOCK, (CREATION_LOCK,))
+        except psycopg.Error:
+            startup.forget_connection(key)  # closing it releases the lock
+
+
+def _locked_shared(key: tuple[str, ...], datastore: PostgresDatastore) -> psycopg.Connection[Any]:
+    """The start's creation connection, holding the lock: opened again once if the server
+    closed it since the last part's tables."""
+    for attempt in (1, 2):
+        shared: psycopg.Connection[Any] = startup.shared_connection(
+            key, lambda: _dedicated_connection(datastore)
+        )
+        try:
+            shared.execute(_LOCK, (CREATION_LOCK,))
+        except psycopg.OperationalError:
+            startup.forget_connection(key)
+            if attempt == 2:
+                raise
+        else:
+            return shared
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_LOCK = "SELECT pg_advisory_lock(hashtext(%s))"
+_UNLOCK = "SELECT pg_advisory_unlock(hashtext(%s))"
+
+
+def _server(datastore: PostgresDatastore) -> tuple[str, ...]:
+    """Which database, as whom: the lock belongs to a database, its session to a user."""
+    kwargs = _pool_setting(datastore.pool.kwargs) or {}
+    return tuple(str(kwargs.get(name, "")) for name in ("host", "port", "dbname", "user"))
+
+
+def _pool_setting(value: Any) -> Any:
+    # psycopg_pool takes either the values or a function giving them at each connection.
+    return value() if callable(value) else value
 
 
 def _dedicated_connection(datastore: PostgresDatastore) -> psycopg.Connection[object]:
     """A connection beside the datastore's pool, to the same server as the same user."""
     pool = datastore.pool
-    # psycopg_pool takes either the values or a function giving them at each connection.
-    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
-    kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs
+    conninfo = _pool_setting(pool.conninfo)
+    kwargs = _pool_setting(pool.kwargs)
     settings = {k: v for k, v in (kwargs or {}).items() if k != "row_factory"}
     return psycopg.connect(
         conninfo, autocommit=True, connect_timeout=max(1, round(pool.timeout)), **settings
