@@ -43,7 +43,7 @@ database. ``refresh_keys`` confirms the cache in the background, so that the tri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -240,8 +240,21 @@ AnyPolicy = Policy | PublicPolicy
 
 
 def api_routes(app: FastAPI) -> list[RouteContext]:
-    """Every API route as the app serves it, those of included routers too."""
+    """Every API route as the app serves it, those of included routers too. FastAPI builds
+    the app's own copy of each included route for this (some 150 ms for all of the ledger's
+    on a new app); ``declared_api_routes`` reads the routes without."""
     return [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
+
+
+def declared_api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every API route as its router declared it, those of included routers too: each was
+    built once, when its module was imported."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None and getattr(route, "include_context", None) is not None:
+            yield from declared_api_routes(included.routes)
+        elif isinstance(route, APIRoute):
+            yield route
 
 
 def policy_of(route: APIRoute | RouteContext) -> AnyPolicy | None:

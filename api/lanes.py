@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.access_log import UUID
-from api.auth import READ_POLICY, Policy, api_routes
+from api.auth import READ_POLICY, Policy, declared_api_routes
 from api.blocking import blocking
 from api.json_answers import page_answer
 from api.limits import rate_limiter
@@ -119,9 +119,8 @@ class RouteOf:
 
     def name(self, scope: Scope) -> None:
         if self._route is None:
-            for context in api_routes(scope["app"]):
-                route = context.original_route
-                if isinstance(route, APIRoute) and route.endpoint is self.endpoint:
+            for route in declared_api_routes(scope["app"].routes):
+                if route.endpoint is self.endpoint:
                     self._route = route
         scope["route"] = self._route
 
