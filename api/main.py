@@ -49,6 +49,7 @@ from api.routers import (
     subscriptions,
     writes,
 )
+from api.routing import serve_as_declared
 from api.safeguards import install_safeguards
 from api.schemas.common import Problem
 from api.subject_lane import SubjectLane
@@ -132,7 +133,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         keys,
     )
     for router in (module.router for module in routers):
-        app.include_router(router)
+        serve_as_declared(app.router, router)
     install_ui(app)
     _declare_problem_schema(app)
     _wrap_outermost(app, lambda inner: RequestLog(_lanes(inner), metrics))
