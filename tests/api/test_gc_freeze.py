@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import gc
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from application.bootstrap import Services
 from application.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def nothing_frozen() -> None:
+    """The collector as a server process starts with it: the test session freezes what it
+    keeps (``tests/conftest.py``), and frozen objects that die leave the count."""
+    gc.unfreeze()
 
 
 def test_a_started_server_freezes_what_it_holds_until_it_stops() -> None:
