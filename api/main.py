@@ -75,6 +75,29 @@ WITHOUT_TELEMETRY: TelemetryConfig = {
 the ledger has its metrics and logs, and each request would otherwise ask for providers."""
 
 
+ROUTERS = tuple(
+    module.router
+    for module in (
+        health,
+        lists,
+        subjects,
+        measures,
+        writes,
+        audit,
+        stream,
+        proofs,
+        screening,
+        match,
+        links,
+        link_suggestions,
+        exports,
+        subscriptions,
+        keys,
+    )
+)
+"""The API's routers, in the order the app tries them."""
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """An app on the given services, or on services built from the settings at startup."""
 
@@ -115,24 +138,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app, configured.database_url)
     install_safeguards(app, chosen)
     metrics = install_metrics(app, configured)
-    routers = (
-        health,
-        lists,
-        subjects,
-        measures,
-        writes,
-        audit,
-        stream,
-        proofs,
-        screening,
-        match,
-        links,
-        link_suggestions,
-        exports,
-        subscriptions,
-        keys,
-    )
-    for router in (module.router for module in routers):
+    for router in ROUTERS:
         serve_as_declared(app.router, router)
     install_ui(app)
     _declare_problem_schema(app)
