@@ -5,10 +5,11 @@ back to, every planted secret is found wherever it lies, and nothing else is."""
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import pytest
 
-from tests.support.secrets import finder
+from tests.support.secrets import finder, leaks_in_files
 
 WAYS = ["grep", None]
 
@@ -42,3 +43,25 @@ def test_a_token_holding_its_secret_is_found(tool: str | None) -> None:
 @pytest.mark.parametrize("tool", WAYS)
 def test_no_secrets_finds_nothing(tool: str | None) -> None:
     assert finder([], tool=tool)(b"anything") == []
+
+
+@pytest.mark.parametrize("tool", WAYS)
+def test_every_file_holding_a_secret_is_named_and_no_other(
+    tool: str | None, tmp_path: Path
+) -> None:
+    words = [secrets.token_urlsafe(32).encode() for _ in range(50)]
+    noise = secrets.token_bytes(50_000)
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    holding = {
+        tmp_path / "ledger.db": planted([words[1], words[2], words[3]], noise),
+        tmp_path / "deep" / "er" / "ledger.db-wal": noise + words[40],
+    }
+    clean = {tmp_path / "session.log": noise, tmp_path / "deep" / "empty": b""}
+    for path, data in {**holding, **clean}.items():
+        path.write_bytes(data)
+    (tmp_path / "link").symlink_to(tmp_path / "ledger.db")
+    leaks = leaks_in_files(tmp_path, words, tool=tool)
+    assert sorted(leak.split(": ")[0] for leak in leaks) == sorted(
+        [str(tmp_path / "ledger.db")] * 3 + [str(tmp_path / "deep" / "er" / "ledger.db-wal")]
+    )
+    assert leaks_in_files(tmp_path, [], tool=tool) == []
