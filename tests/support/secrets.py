@@ -69,8 +69,15 @@ def _grep(tool: str, words: list[bytes], data: bytes) -> list[bytes]:
     """Each occurrence of the words in ``data``: fixed strings, binary data read as text,
     bytes compared as bytes (the C locale)."""
     patterns = [argument for word in words for argument in (b"-e", word)]
+    return _run_grep([tool.encode(), *patterns], data).splitlines()
+
+
+def _run_grep(arguments: list[Any], data: bytes | None = None) -> bytes:
+    """What ``grep -F -a -o`` with these arguments prints: fixed strings, binary data read
+    as text, bytes compared as bytes (the C locale)."""
+    tool, *rest = arguments
     done = subprocess.run(
-        [tool.encode(), b"-F", b"-a", b"-o", *patterns],
+        [tool, "-F", "-a", "-o", *rest],
         input=data,
         capture_output=True,
         check=False,
@@ -78,7 +85,7 @@ def _grep(tool: str, words: list[bytes], data: bytes) -> list[bytes]:
     )
     if done.returncode > 1:  # 1: nothing found
         raise RuntimeError(f"grep failed: {done.stderr.decode(errors='replace')}")
-    return done.stdout.splitlines()
+    return done.stdout
 
 
 def _trie_pattern(words: list[bytes]) -> bytes:
@@ -124,16 +131,9 @@ def _grep_tree(tool: str, root: Path, words: list[bytes]) -> list[str]:
     with tempfile.NamedTemporaryFile() as patterns:
         patterns.write(b"\n".join(words) + b"\n")
         patterns.flush()
-        done = subprocess.run(
-            [tool, "-F", "-a", "-o", "-r", "-Z", "-f", patterns.name, str(root)],
-            capture_output=True,
-            check=False,
-            env={**os.environ, "LC_ALL": "C"},
-        )
-    if done.returncode > 1:  # 1: nothing found
-        raise RuntimeError(f"grep failed: {done.stderr.decode(errors='replace')}")
+        found = _run_grep([tool, "-r", "-Z", "-f", patterns.name, str(root)])
     leaks = []
-    for line in done.stdout.splitlines():
+    for line in found.splitlines():
         name, _, secret = line.partition(b"\0")
         leaks.append(_leak(Path(os.fsdecode(name)), secret))
     return leaks
