@@ -32,7 +32,7 @@ from starlette.types import ASGIApp
 from api.lanes import PageLane, limit, moment
 from api.routers.lists import list_measures
 from application.reading import Reader, TextPage
-from application.views.queries import MeasureFilter
+from application.views.conditions import MeasureFilter
 from domain.values import Authority, MeasureKind, SubjectKind
 
 PLAIN_PROGRAM = re.compile(r"[A-Za-z0-9_.:-]{1,200}")

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 from api.lanes import PageLane, limit, moment
 from api.routers.lists import list_subjects
 from application.reading import Reader, TextPage
-from application.views.queries import SubjectFilter
+from application.views.conditions import SubjectFilter
 
 LONGEST_NAME = 200
 """The route's own bound on ``name``."""

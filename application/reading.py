@@ -12,6 +12,7 @@ import base64
 import json
 import re
 import time
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,8 +27,9 @@ from application.linking.clusters import cluster_ref, cluster_ref_in, ever_linke
 from application.log_positions import LogPositions
 from application.now_documents import NowDocuments
 from application.subject_views import SubjectViews
+from application.views.conditions import MeasureFilter, SubjectFilter
 from application.views.projector import ProjectionFailed, Projector
-from application.views.queries import MeasureFilter, SubjectFilter, ViewQueries
+from application.views.queries import ViewQueries
 from application.views.rows import stamp
 from application.views.store import Cursor, ViewStore
 from domain.errors import InvalidValue, LedgerError, SubjectNotFound
@@ -306,10 +308,10 @@ class Reader:
         """``subjects``, its items assembled from the views' stored documents."""
         as_of = stamp(point.as_of)
         with self.one_connection():
-            rows = self.queries.subject_texts(as_of, point.position, only, after, limit)
-            keys = [key for key, _ in rows]
-            measures = self.queries.measure_texts_of(keys, as_of, point.position)
-        items = [with_measures(text, measures[key]) for key, text in rows]
+            rows = self.queries.subject_texts_with_measures(
+                as_of, point.position, only, after, limit
+            )
+        items = [with_measures(text, measures) for _, text, measures in rows]
         return TextPage(items, _next_key(rows, limit, point), point)
 
     # One subject ---------------------------------------------------------------------------
@@ -423,7 +425,7 @@ def with_measures(document: str, measures: list[str]) -> str:
     return f'{document[:-1]},"measures":[{",".join(measures)}]}}'
 
 
-def _next_key(rows: list[tuple[str, str]], limit: int, point: ReadPoint) -> str | None:
+def _next_key(rows: Sequence[tuple[Any, ...]], limit: int, point: ReadPoint) -> str | None:
     return encode_cursor(rows[-1][0], point) if len(rows) == limit else None
 
 

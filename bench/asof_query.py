@@ -32,7 +32,7 @@ from application.commands import (
     RescindMeasure,
 )
 from application.settings import Settings
-from application.views.queries import MeasureFilter
+from application.views.conditions import MeasureFilter
 from domain.subject import Subject
 from domain.values import (
     Actor,

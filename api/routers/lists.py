@@ -17,7 +17,7 @@ from api.reading import ListRequestDep, get_reader
 from api.schemas.reads import MeasurePage, SubjectPage
 from application.linking.clusters import with_clusters
 from application.reading import TextPage
-from application.views.queries import MeasureFilter, SubjectFilter
+from application.views.conditions import MeasureFilter, SubjectFilter
 from domain.values import Authority, MeasureKind, SubjectKind
 
 router = APIRouter(tags=["reading"], dependencies=[READ])

@@ -15,7 +15,7 @@ from api.ui.rendering import moment, pin, point_params, render
 from application.reading import ReadPoint
 from application.screening.model import Query
 from application.screening.service import Filters, ScreeningRequest
-from application.views.queries import SubjectFilter
+from application.views.conditions import SubjectFilter
 from domain.values import SubjectKind
 
 router = APIRouter(include_in_schema=False)

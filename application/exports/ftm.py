@@ -29,7 +29,7 @@ from application.exports.ftm_subjects import subject_entities
 from application.exports.ftm_values import entity_id, put
 from application.linking.clusters import clusters_at
 from application.reading import Reader, ReadPoint
-from application.views.queries import SubjectFilter
+from application.views.conditions import SubjectFilter
 
 Entity = dict[str, Any]
 Clusters = Callable[[ReadPoint], Mapping[str, str]]

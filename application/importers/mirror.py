@@ -16,7 +16,7 @@ from uuid import UUID
 
 from application.ledger import Ledger
 from application.read_ahead import read_aggregates
-from application.views.queries import contains_prefix
+from application.views.conditions import contains_prefix
 from application.views.store import ViewStore
 from domain.errors import SubjectNotFound
 from domain.state import MeasureState

@@ -31,7 +31,7 @@ from application.linking.evidence import (
 from application.screening.index import NamesIndex
 from application.screening.model import Hit, ProfileRecord, Query
 from application.screening.normalize import name_tokens
-from application.views.queries import valid
+from application.views.conditions import valid
 from application.views.store import ViewStore
 
 PROFILES = "SELECT subject_id, kind, document FROM profile_segments WHERE {valid}"

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from application.views.queries import valid
+from application.views.conditions import valid
 from application.views.rows import stamp
 from application.views.store import Cursor, Row, ViewStore
 from domain.errors import NotFound

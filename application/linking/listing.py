@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from application.reading import ReadPoint, encode_cursor
-from application.views.queries import valid
+from application.views.conditions import valid
 from application.views.rows import stamp
 from application.views.store import ViewStore
 

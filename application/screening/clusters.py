@@ -21,7 +21,7 @@ from typing import Any
 
 from application.linking.clusters import MAX_MEMBERS, WALK_BATCH, canonical_id, component_roots
 from application.linking.reads import measure_line
-from application.views.queries import valid
+from application.views.conditions import valid
 from application.views.store import Cursor, ViewStore
 
 WALK = (

@@ -26,7 +26,7 @@ from application.screening.model import Hit, ProfileRecord, Query
 from application.screening.receipts import Receipts, new_screening_id
 from application.screening.scoring import THRESHOLD
 from application.screening.source import IndexedViews
-from application.views.queries import valid
+from application.views.conditions import valid
 from application.views.rows import normalize, stamp
 
 MAX_LIMIT = 100

@@ -39,9 +39,9 @@ class _PostgresCursor:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         # Prepared by psycopg once a connection has run the same text a few times: the
         # views' reads are short indexed lookups, and planning them each time took twice as
-        # long as running them (a name search's four statements: 2.3 ms of planning, 1.1 ms
-        # of execution, at 5M events). PostgreSQL plans a prepared statement for its
-        # parameters (a custom plan) until a generic one proves no dearer.
+        # long as running them (the four statements a name search then made: 2.3 ms of
+        # planning, 1.1 ms of execution, at 5M events). PostgreSQL plans a prepared
+        # statement for its parameters (a custom plan) until a generic one proves no dearer.
         self.raw.execute(adapt(sql), tuple(params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -66,6 +66,9 @@ class PostgresViews(PostgresTrackingRecorder):
     """The views in the PostgreSQL schema that holds the events."""
 
     projection = "ledger-views"
+    joined_measures: str | None = "string_agg(m.document, ',' ORDER BY m.measure_id)"
+    """A page's measure documents joined in the page's own statement, in the order they are
+    read apart (``ViewQueries.subject_texts_with_measures``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,11 +119,11 @@ class PostgresViews(PostgresTrackingRecorder):
     @contextmanager
     def one_connection(self) -> Iterator[None]:
         """Every read without a snapshot that this thread makes inside, on one connection of
-        the pool. A page of a name search reads four times (its read point, the trigram
-        look-up, the page, its measures), and taking a connection from the pool and giving
-        it back cost about as much of the interpreter's time as a statement's own round
-        trip. Each statement still commits on its own, so the reads see what they would see
-        apart."""
+        the pool. A page of a name search reads twice (its read point, then the page with the
+        subjects the trigram index proposes and their measures), and taking a connection from
+        the pool and giving it back cost about as much of the interpreter's time as a
+        statement's own round trip. Each statement still commits on its own, so the reads
+        see what they would see apart."""
         if self._held.connection is not None:
             yield
             return

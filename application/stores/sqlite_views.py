@@ -67,6 +67,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
     """The views in a SQLite database: the ledger's file, or memory beside a memory store."""
 
     projection = "ledger-views"
+    joined_measures: str | None = None
+    """SQLite before 3.44 joins an aggregate's text in no order it promises: a page's
+    measures are read by a statement of their own (a round trip costs nothing in process)."""
 
     def construct_create_table_statements(self) -> list[str]:
         return [

@@ -24,7 +24,8 @@ from uuid import UUID
 from eventsourcing.application import Repository
 
 from application.documents import iso, plain
-from application.views.queries import Side, valid
+from application.views.conditions import valid
+from application.views.queries import Side
 from application.views.rows import stamp
 from application.views.store import Cursor, ViewStore
 from domain.link import Link, Period

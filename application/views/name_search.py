@@ -18,7 +18,10 @@ to apply to the subjects in id order.
   found: its walk reads every proposed row, up to ``CANDIDATES`` of them, and leaves a term
   proposed by more to the page query.
 - **PostgreSQL** (pg_trgm's GIN index): the index proposes rows in no useful order, so a term
-  is looked up whole when at most ``POSTGRES_CANDIDATES`` rows hold it (at any time).
+  is looked up whole when at most ``POSTGRES_CANDIDATES`` rows hold it (at any time). A page
+  with its measures asks the index in its own statement (``proposing``, used by
+  ``queries.ViewQueries.subject_texts_with_measures``), counting the rows proposed: past the
+  limit, it reads the page again by the exact test.
 
 A term the index cannot serve (shorter than three characters, or proposed by more rows than
 that) is left to the page query, which reads the subjects in id order and stops when the page
@@ -90,7 +93,7 @@ class NameSearch:
 def name_condition(views: ViewStore, search: NameSearch) -> tuple[str, list[Any]]:
     """The condition (and its parameters) on a profile row ``p`` that one of its names
     contains the term, at the point asked."""
-    exact = (EXACT, [search.pattern])
+    exact = exact_condition(search)
     if len(search.term) < MIN_INDEXED:
         return exact
     if isinstance(views, SQLiteViews):
@@ -112,11 +115,29 @@ def name_condition(views: ViewStore, search: NameSearch) -> tuple[str, list[Any]
     return "1 = 0", []
 
 
-def _look_up(views: ViewStore, search: NameSearch) -> list[str] | None:
-    """PostgreSQL: every subject after the cursor with a name holding the term, in id order;
-    None when more than ``POSTGRES_CANDIDATES`` rows hold it (the planner may then read the
-    table rather than the index, which the limit keeps short). Its LIKE is the exact test:
-    case-sensitive, on folded text."""
+def exact_condition(search: NameSearch) -> tuple[str, list[Any]]:
+    """The exact test of a profile row ``p`` (and its parameters), with no index."""
+    return EXACT, [search.pattern]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """PostgreSQL: a query (and its parameters) of the name rows the index proposes for a
+    term, up to one more than ``most``, each with ``subject_id`` and ``hit`` (1 where it
+    holds the term at the point asked). Its LIKE is the exact test: case-sensitive, on
+    folded text."""
+
+    sql: str
+    params: list[Any]
+    most: int
+    """More rows than this are too many to read a page by (``POSTGRES_CANDIDATES``)."""
+
+
+def proposing(views: ViewStore, search: NameSearch) -> Proposal | None:
+    """The rows the index proposes for the term (``Proposal``); None on SQLite, or where
+    the term is too short for the index."""
+    if isinstance(views, SQLiteViews) or len(search.term) < MIN_INDEXED:
+        return None
     condition, params = search.validity
     grams = _trigrams(search.term, shares_of(views))
     # The index is asked for a few trigrams (a LIKE of three characters is one trigram to
@@ -128,10 +149,20 @@ def _look_up(views: ViewStore, search: NameSearch) -> list[str] | None:
         + " AND (n.normalized || '') LIKE ? ESCAPE '!' LIMIT ?"
     )
     likes = [substring(gram) for gram in grams]
+    most = POSTGRES_CANDIDATES
+    return Proposal(sql, [*params, *likes, search.pattern, most + 1], most)
+
+
+def _look_up(views: ViewStore, search: NameSearch) -> list[str] | None:
+    """PostgreSQL: every subject after the cursor with a name holding the term, in id order;
+    None when more than ``POSTGRES_CANDIDATES`` rows hold it (the planner may then read the
+    table rather than the index, which the limit keeps short)."""
+    proposal = proposing(views, search)
+    assert proposal is not None, "looked up on PostgreSQL, with a term of three characters"
     with views.transaction(commit=False) as cursor:
-        cursor.execute(sql, [*params, *likes, search.pattern, POSTGRES_CANDIDATES + 1])
+        cursor.execute(proposal.sql, proposal.params)
         rows = cursor.fetchall()
-    if len(rows) > POSTGRES_CANDIDATES:
+    if len(rows) > proposal.most:
         return None
     after = search.after or ""
     return sorted({row["subject_id"] for row in rows if row["hit"] and row["subject_id"] > after})

@@ -1,99 +1,32 @@
 """Questions the views answer, each for one point of effective time and one log position.
 
-Every query filters the bitemporal tables with the same condition: the row was recorded at
-or before position K and not yet superseded at K, and it holds at effective time A.
+Every query filters the bitemporal tables by the conditions of ``conditions``: rows that
+hold at one effective time as known at one log position, and what the client's filters ask.
 Pages are ordered by id and continue after the last id of the previous page.
-
-A filter's value is always taken literally: LIKE's wildcards in it are escaped, an item of a
-``|``-joined list is checked against the row's document too (so that ``A|B`` never matches a
-measure under the programs A and B, nor ``A`` one under the program ``A|B``), and a name
-that normalizes to nothing is refused rather than matching every subject.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from application.views.like import escaped, substring
-from application.views.name_search import NameSearch, name_condition
-from application.views.rows import normalize
-from application.views.store import Row, ViewStore
-from domain.errors import InvalidValue
-
-VALID = (
-    "{t}.rec_from <= ? AND ({t}.rec_to IS NULL OR {t}.rec_to > ?) "
-    "AND {t}.eff_from <= ? AND ({t}.eff_to IS NULL OR {t}.eff_to > ?)"
+from application.views.conditions import (
+    MeasureFilter,
+    SubjectFilter,
+    contains,
+    listed,
+    searchable,
+    valid,
 )
-
-
-def valid(table: str, as_of: str, position: int) -> tuple[str, list[Any]]:
-    """The condition for rows of ``table`` holding at ``as_of`` as known at ``position``."""
-    return VALID.format(t=table), [position, position, as_of, as_of]
-
-
-def contains(value: str) -> str:
-    """A LIKE pattern for one ``|``-delimited value."""
-    return f"%|{escaped(value)}|%"
-
-
-def contains_prefix(value: str) -> str:
-    """A LIKE pattern for a ``|``-delimited value starting with ``value``."""
-    return f"%|{escaped(value)}%"
-
-
-def listed(
-    table: str, column: str, value: str, literal: str | None = None
-) -> tuple[str, list[str]]:
-    """The condition that ``table.column`` (a ``|a|b|`` list) holds ``value`` as one item.
-
-    The list alone cannot say where an item holding the separator ends: ``|A|B|`` is both
-    the items A and B and the one item ``A|B``. So the value must also appear whole, as a
-    JSON string, in the row's document, where each item is quoted apart: ``literal`` (the
-    value itself by default) is the part of it the document holds. Containment is tested
-    with ``replace``, which both databases read the same way, case included (SQLite's
-    ``LIKE`` ignores ASCII case, PostgreSQL's does not).
-    """
-    whole = json.dumps(value if literal is None else literal)
-    return (
-        f"replace({table}.{column}, ?, '') <> {table}.{column} "
-        f"AND replace({table}.document, ?, '') <> {table}.document",
-        [f"|{value}|", whole],
-    )
-
-
-def searchable(value: str, what: str) -> str:
-    """The value normalized for matching; refused if nothing of it is left to match on,
-    since an empty pattern would match everything."""
-    normalized = normalize(value)
-    if not normalized:
-        raise InvalidValue(
-            f"{what} {value!r} has no letter or digit to search for: punctuation and "
-            "spaces are ignored in matching"
-        )
-    return normalized
-
-
-@dataclass(frozen=True)
-class MeasureFilter:
-    authority: str | None = None
-    program: str | None = None
-    kind: str | None = None
-    subject_kind: str | None = None
-    subject_id: str | None = None
-
-
-@dataclass(frozen=True)
-class SubjectFilter:
-    name: str | None = None
-    authority: str | None = None
-    program: str | None = None
-    kind: str | None = None
-    country: str | None = None
-    reference: str | None = None
-    active: bool | None = None
-
+from application.views.like import substring
+from application.views.name_search import (
+    NameSearch,
+    exact_condition,
+    name_condition,
+    proposing,
+)
+from application.views.store import Row, ViewStore
 
 Side = tuple[str, int]
 """A read point as the views take it: (as_of stamp, log position)."""
@@ -190,6 +123,69 @@ class ViewQueries:
         self, as_of: str, position: int, only: SubjectFilter, after: str | None, limit: int
     ) -> list[tuple[str, str]]:
         """The page as (subject id, stored JSON document) pairs, the text as stored."""
+        clauses, params = self._subject_clauses(as_of, position, only)
+        search = self._name_search(as_of, position, only, after, limit)
+        if search is not None:
+            condition, values = name_condition(self.views, search)
+            clauses, params = [*clauses, condition], [*params, *values]
+        return self._page_texts("profile_segments p", "p.subject_id", clauses, params, after, limit)
+
+    def subject_texts_with_measures(
+        self, as_of: str, position: int, only: SubjectFilter, after: str | None, limit: int
+    ) -> list[tuple[str, str, list[str]]]:
+        """The page as (subject id, stored document, the stored documents of its measures in
+        force) triples, the texts as stored.
+
+        Where the store joins text in a statement (``ViewStore.joined_measures``: PostgreSQL),
+        the measures come with the page, and so do the subjects a name search's index
+        proposes (``name_search.proposing``): one statement, where reading them apart took
+        three, each a round trip and a run of the server of its own."""
+        joined = self.views.joined_measures
+        if joined is None:
+            texts = self.subject_texts(as_of, position, only, after, limit)
+            measures = self.measure_texts_of([key for key, _ in texts], as_of, position)
+            return [(key, text, measures[key]) for key, text in texts]
+        clauses, params = self._subject_clauses(as_of, position, only)
+        if after is not None:
+            clauses, params = [*clauses, "p.subject_id > ?"], [*params, after]
+        condition, inner = valid("m", as_of, position)
+        head = (
+            f"SELECT p.subject_id AS key, p.document, (SELECT {joined} FROM measure_segments m "
+            f"WHERE m.subject_id = p.subject_id AND {condition}) AS measures "
+            "FROM profile_segments p WHERE "
+        )
+        tail = " ORDER BY p.subject_id LIMIT ?"
+        search = self._name_search(as_of, position, only, after, limit)
+        proposal = None if search is None else proposing(self.views, search)
+        if proposal is not None:
+            # The proposed rows are counted with the page: past the index's limit they are
+            # too many to stand for every subject, and the page is read again by the exact
+            # test. The ids reach the page as one array, which its primary key reads in order.
+            sql = (
+                f"WITH proposed AS MATERIALIZED ({proposal.sql}), "
+                "found AS (SELECT count(*) AS proposed, "
+                "array_agg(subject_id) FILTER (WHERE hit = 1) AS ids FROM proposed) "
+                "SELECT found.proposed, page.key, page.document, page.measures FROM found "
+                f"LEFT JOIN LATERAL ({head}{' AND '.join(clauses)} "
+                f"AND p.subject_id = ANY(found.ids) AND found.proposed <= ?{tail}) page ON true"
+            )
+            most = proposal.most
+            rows = self._rows(sql, [*proposal.params, *inner, *params, most, limit])
+            if rows[0]["proposed"] <= most:
+                return _with_measures(row for row in rows if row["key"] is not None)
+        if search is not None:
+            condition, values = (
+                exact_condition(search) if proposal else name_condition(self.views, search)
+            )
+            clauses, params = [*clauses, condition], [*params, *values]
+        sql = f"{head}{' AND '.join(clauses)}{tail}"
+        return _with_measures(self._rows(sql, [*inner, *params, limit]))
+
+    def _subject_clauses(
+        self, as_of: str, position: int, only: SubjectFilter
+    ) -> tuple[list[str], list[Any]]:
+        """The conditions (and their parameters) on a page's profile rows ``p``, but for the
+        name."""
         condition, params = valid("p", as_of, position)
         clauses = [condition]
         if only.kind is not None:
@@ -205,22 +201,25 @@ class ViewQueries:
             condition, values = listed("p", "refs", only.reference, reference_id)
             clauses.append(condition)
             params.extend(values)
-        if only.name is not None:
-            term = searchable(only.name, "the name")
-            others = (only.kind, only.country, only.reference, only.authority, only.program)
-            search = NameSearch(
-                term,
-                substring(term),
-                valid("n", as_of, position),
-                after,
-                limit,
-                alone=all(v is None for v in others) and only.active is None,
-            )
-            condition, values = name_condition(self.views, search)
-            clauses.append(condition)
-            params.extend(values)
         self._measure_clause(clauses, params, only, as_of, position)
-        return self._page_texts("profile_segments p", "p.subject_id", clauses, params, after, limit)
+        return clauses, params
+
+    @staticmethod
+    def _name_search(
+        as_of: str, position: int, only: SubjectFilter, after: str | None, limit: int
+    ) -> NameSearch | None:
+        if only.name is None:
+            return None
+        term = searchable(only.name, "the name")
+        others = (only.kind, only.country, only.reference, only.authority, only.program)
+        return NameSearch(
+            term,
+            substring(term),
+            valid("n", as_of, position),
+            after,
+            limit,
+            alone=all(v is None for v in others) and only.active is None,
+        )
 
     def _page_texts(
         self,
@@ -331,6 +330,18 @@ class ViewQueries:
             cursor.execute("SELECT MAX(position) AS p FROM ledger_log")
             row = cursor.fetchone()
         return int(row["p"] or 0) if row else 0, tables
+
+
+def _with_measures(rows: Iterable[Row]) -> list[tuple[str, str, list[str]]]:
+    """(key, document, [its measures joined]) of rows of a page with ``measures``."""
+    return [
+        (
+            str(row["key"]),
+            str(row["document"]),
+            [] if row["measures"] is None else [row["measures"]],
+        )
+        for row in rows
+    ]
 
 
 def _decoded(texts: list[tuple[str, str]]) -> list[dict[str, Any]]:

@@ -42,6 +42,9 @@ class ViewStore(Protocol):
     """The operations projectors and queries need, whatever the database."""
 
     projection: str
+    joined_measures: str | None
+    """An aggregate joining the documents of a subject's measures ``m`` with commas, in
+    measure id order, where the database promises that order; else None."""
 
     def transaction(self, *, commit: bool, snapshot: bool = False) -> Any: ...
     def one_connection(self) -> AbstractContextManager[None]: ...

@@ -1,7 +1,7 @@
 """Reads made together on one connection of the views' store (``ViewStore.one_connection``):
-a name search's page (its point, trigram look-up, page and measures) takes one connection
-from the PostgreSQL pool rather than one per statement, answers as before, and never lends
-that connection to another thread."""
+a name search's page (its point, then the page with its trigram look-up and measures) takes
+one connection from the PostgreSQL pool rather than one per statement, answers as before,
+and never lends that connection to another thread."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.bootstrap import Services
-from application.views.queries import SubjectFilter
+from application.views.conditions import SubjectFilter
 from tests.api import payloads
 
 

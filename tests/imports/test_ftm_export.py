@@ -29,7 +29,7 @@ from application.exports.ftm import ftm_export
 from application.importers.importer import Importer
 from application.importers.publications import observed_at_in_name, ofac_sdn, un_sc
 from application.settings import Settings
-from application.views.queries import MeasureFilter
+from application.views.conditions import MeasureFilter
 from domain.values import Actor
 from tests.support.ftm import Entity, checked_export, parsed_lines
 from tests.support.keys import bearer, issue

@@ -12,7 +12,8 @@ import pytest
 
 from application.bootstrap import Services
 from application.changes import changes
-from application.views.queries import Side, ViewQueries, valid
+from application.views.conditions import valid
+from application.views.queries import Side, ViewQueries
 from tests.ledger.test_incremental_projection import a_varied_ledger
 from tests.support.clock import FakeClock
 

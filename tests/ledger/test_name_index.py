@@ -15,7 +15,8 @@ import pytest
 
 from application.bootstrap import Services, bootstrap
 from application.settings import Settings
-from application.views.queries import SubjectFilter, ViewQueries
+from application.views.conditions import SubjectFilter
+from application.views.queries import ViewQueries
 from application.views.rows import normalize
 from application.views.schema import BEGINNING, SQLITE_NAME_SEARCH_TRIGGERS
 from application.views.store import SQLiteViews

@@ -21,7 +21,8 @@ from application.settings import Settings
 from application.stores.postgres_views import PostgresViews
 from application.views import split_rebuild
 from application.views.check import check_views
-from application.views.queries import SubjectFilter, ViewQueries
+from application.views.conditions import SubjectFilter
+from application.views.queries import ViewQueries
 from application.views.split_rebuild import EVENTS_PER_PART, MAX_PARTS, Share, parts_for
 from application.views.store import SQLiteViews
 from domain.values import Actor, Name, Profile, SubjectKind

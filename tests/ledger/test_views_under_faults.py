@@ -20,7 +20,8 @@ from application.commands import Citation, RegisterSubject
 from application.reading import ViewsBehind, ViewsStalled
 from application.settings import Settings
 from application.views.check import check_views
-from application.views.queries import MeasureFilter, SubjectFilter, ViewQueries
+from application.views.conditions import MeasureFilter, SubjectFilter
+from application.views.queries import ViewQueries
 from domain.values import Actor, Authority, Name, Profile, Source, SubjectKind
 from tests.support.clock import FakeClock
 from tests.support.keys import bearer, issue

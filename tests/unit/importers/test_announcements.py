@@ -22,7 +22,7 @@ from application.importers.announcements import (
 from application.importers.importer import Importer
 from application.importers.publications import observed_at_in_name, ofac_sdn
 from application.settings import Settings
-from application.views.queries import MeasureFilter
+from application.views.conditions import MeasureFilter
 from domain.errors import InvalidValue
 from domain.state import SubjectState
 from domain.values import Actor, Authority, Reference
