@@ -260,12 +260,9 @@ class Reader:
     def subjects(
         self, point: ReadPoint, only: SubjectFilter, after: str | None, limit: int
     ) -> Page:
-        as_of = stamp(point.as_of)
-        items = self.queries.subjects(as_of, point.position, only, after, limit)
-        measures = self.queries.measures_of([i["subject_id"] for i in items], as_of, point.position)
-        for item in items:
-            item["measures"] = measures[item["subject_id"]]
-        return Page(items, _next(items, "subject_id", limit, point), point)
+        """``subject_texts``, each item decoded."""
+        page = self.subject_texts(point, only, after, limit)
+        return Page([json.loads(text) for text in page.items], page.next_cursor, point)
 
     def measure_texts(
         self, point: ReadPoint, only: MeasureFilter, after: str | None, limit: int

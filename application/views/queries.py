@@ -88,13 +88,6 @@ class ViewQueries:
             params.extend(values)
         return self._page_texts("measure_segments m", "m.measure_id", clauses, params, after, limit)
 
-    def measures_of(
-        self, subject_ids: list[str], as_of: str, position: int
-    ) -> dict[str, list[dict[str, Any]]]:
-        """The measures in force for each of a page of subjects."""
-        texts = self.measure_texts_of(subject_ids, as_of, position)
-        return {subject_id: [json.loads(t) for t in found] for subject_id, found in texts.items()}
-
     def measure_texts_of(
         self, subject_ids: list[str], as_of: str, position: int
     ) -> dict[str, list[str]]:
