@@ -33,7 +33,7 @@ from application import read_budget
 from application.bootstrap import Services
 from application.keys import ApiKey, KeyRefused
 from application.reading import Reader as Views
-from application.reading import TextPage
+from application.reading import ReadPoint, TextPage
 from domain.errors import InvalidValue
 from domain.text import first_unacceptable
 
@@ -198,9 +198,14 @@ class PageLane:
         """The page where the views are at the end of the log, else ``None``."""
         raise NotImplementedError
 
-    def read(self, views: Views, asked: Any, size: int) -> TextPage:
-        """The page as the route reads it."""
+    def read_at(self, views: Views, asked: Any, size: int, point: ReadPoint) -> TextPage:
+        """The page at ``point``, as the route reads it."""
         raise NotImplementedError
+
+    def read(self, views: Views, asked: Any, size: int) -> TextPage:
+        """The page as the route reads it, at the read point the route takes."""
+        with views.one_connection():
+            return self.read_at(views, asked, size, views.point(asked.as_of, None, None))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = None

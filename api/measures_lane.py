@@ -31,7 +31,7 @@ from starlette.types import ASGIApp
 
 from api.lanes import PageLane, limit, moment
 from api.routers.lists import list_measures
-from application.reading import Reader, TextPage
+from application.reading import Reader, ReadPoint, TextPage
 from application.views.conditions import MeasureFilter
 from domain.values import Authority, MeasureKind, SubjectKind
 
@@ -63,11 +63,9 @@ class MeasuresLane(PageLane):
     def read_now(self, views: Reader, asked: Asked, size: int) -> TextPage | None:
         return views.measure_page_now(asked.as_of, asked.only, size)
 
-    def read(self, views: Reader, asked: Asked, size: int) -> TextPage:
+    def read_at(self, views: Reader, asked: Asked, size: int, point: ReadPoint) -> TextPage:
         """The route's own read (``api.routers.lists.list_measures``) of a first page."""
-        with views.one_connection():
-            point = views.point(asked.as_of, None, None)
-            return views.measure_texts(point, asked.only, None, size)
+        return views.measure_texts(point, asked.only, None, size)
 
 
 def _filter(values: dict[str, str]) -> MeasureFilter:

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp
 
 from api.lanes import PageLane, limit, moment
 from api.routers.lists import list_subjects
-from application.reading import Reader, TextPage
+from application.reading import Reader, ReadPoint, TextPage
 from application.views.conditions import SubjectFilter
 
 LONGEST_NAME = 200
@@ -57,7 +57,15 @@ class SubjectsLane(PageLane):
         return views.subject_page_now(asked.as_of, asked.only, size)
 
     def read(self, views: Reader, asked: Asked, size: int) -> TextPage:
+        """The page at the log's end as last seen, where the page's own statement checks
+        that it still ends there (``Reader.at_last_ends``: a search's page is a few
+        subjects, which that statement orders again for next to nothing), else as the route
+        reads it."""
+        page = views.at_last_ends(
+            asked.as_of, lambda point: self.read_at(views, asked, size, point)
+        )
+        return page if page is not None else super().read(views, asked, size)
+
+    def read_at(self, views: Reader, asked: Asked, size: int, point: ReadPoint) -> TextPage:
         """The route's own read (``api.routers.lists.list_subjects``) of a first page."""
-        with views.one_connection():
-            point = views.point(asked.as_of, None, None)
-            return views.subject_texts(point, asked.only, None, size)
+        return views.subject_texts(point, asked.only, None, size)

@@ -7,12 +7,19 @@ transactions; where the views live in the database that holds the events (a SQLi
 a PostgreSQL schema) one statement reads both from the same snapshot: two lookups of an
 indexed maximum. Beside the in-memory store, whose log is in this process, they are asked
 apart, which costs nothing.
+
+Where the database cannot count its commits (PostgreSQL), a read at now may instead take the
+ends as last seen and ask for them again inside its own statements (``guess``, ``with_ends``,
+``EndsCheck``): each statement reads them from its own snapshot, so where every statement
+saw the log still ending there and the views there too, the read answered as one that had
+asked first; where not, it is read again the usual way. A statement rather than two.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder
 
@@ -36,6 +43,41 @@ class LogEnds(Protocol):
         """The ends as last read, where the database can tell that nothing has been
         committed to it since; else ``None`` (read them)."""
         ...
+
+    def guess(self) -> int | None:
+        """Where the database cannot tell, the log's end as last seen, if the views had
+        reached it: a position a read at now may take, then check (``with_ends``); else
+        ``None``."""
+        ...
+
+    def with_ends(self, sql: str, params: Sequence[Any]) -> tuple[str, list[Any]]:
+        """A page's statement (one with a ``key`` column) made to give the ends too, read in
+        its own snapshot, as ``ends_last`` and ``ends_reached`` on every row: one row with
+        the page's columns empty where the page has none."""
+        ...
+
+    def saw(self, ends: tuple[int, int]) -> None:
+        """Ends that held a moment ago (a statement read them, or the views caught up
+        with the log's end): the next ``guess``."""
+        ...
+
+
+@dataclass
+class EndsCheck:
+    """The ends each statement of one read saw (``LogEnds.with_ends``)."""
+
+    seen: list[tuple[int, int]] = field(default_factory=list)
+    unchecked: bool = False
+    """A statement ran that did not read the ends."""
+
+    def holds_at(self, position: int) -> bool:
+        """Whether every statement of the read saw the log end at ``position`` and the views
+        there: the read answered as one at ``position`` that had read the ends first."""
+        return (
+            bool(self.seen)
+            and not self.unchecked
+            and all(last == position <= reached for last, reached in self.seen)
+        )
 
 
 class SharedDatabaseEnds:
@@ -62,6 +104,8 @@ class SharedDatabaseEnds:
         self.commits = commits
         self._known: tuple[int, int, int] | None = None
         """The commit count, then the ends read after it."""
+        self._seen: tuple[int, int] | None = None
+        """The ends last seen, where the database counts no commits (``guess``)."""
 
     def read(self) -> tuple[int, int]:
         with self.views.transaction(commit=False) as cursor:
@@ -76,6 +120,8 @@ class SharedDatabaseEnds:
         ends = (0, 0) if row is None else (int(row["last"] or 0), int(row["reached"] or 0))
         if count is not None:
             self._known = (count, *ends)
+        else:
+            self._seen = ends
         return ends
 
     def unchanged(self) -> tuple[int, int] | None:
@@ -83,6 +129,25 @@ class SharedDatabaseEnds:
         if known is None or self.commits is None or self.commits() != known[0]:
             return None
         return known[1], known[2]
+
+    def guess(self) -> int | None:
+        seen = self._seen
+        if self.commits is not None or seen is None or seen[1] < seen[0]:
+            return None
+        return seen[0]
+
+    def with_ends(self, sql: str, params: Sequence[Any]) -> tuple[str, list[Any]]:
+        # Ordered again by the page's key: the page's own order, which the join keeps.
+        return (
+            "SELECT ends.last AS ends_last, ends.reached AS ends_reached, page.* "
+            f"FROM ({self.statement}) ends LEFT JOIN LATERAL ({sql}) page ON true "
+            "ORDER BY page.key",
+            [self.views.projection, *params],
+        )
+
+    def saw(self, ends: tuple[int, int]) -> None:
+        if self.commits is None:
+            self._seen = ends
 
 
 class SeparateEnds:
@@ -108,6 +173,15 @@ class SeparateEnds:
 
     def unchanged(self) -> tuple[int, int] | None:
         return None
+
+    def guess(self) -> int | None:
+        return None
+
+    def with_ends(self, sql: str, params: Sequence[Any]) -> tuple[str, list[Any]]:
+        raise NotImplementedError("the ends are read apart here: nothing to guess")
+
+    def saw(self, ends: tuple[int, int]) -> None:
+        pass
 
 
 def log_ends(

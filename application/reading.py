@@ -12,11 +12,11 @@ import base64
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from application.changes import changes
@@ -88,6 +88,9 @@ class Page:
     items: list[dict[str, Any]]
     next_cursor: str | None
     point: ReadPoint
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,7 @@ class Reader:
             )
         if known_at is None:
             position = self.reach(wanted, goal=last, current=reached)
+            self.ends.saw((last, position))  # caught up: the views are at the end now
             return ReadPoint(as_of, "now", self._whole_writes(position, last))
         asked = parse_known_at(known_at)
         if isinstance(asked, int):
@@ -293,6 +297,20 @@ class Reader:
         if reached < last:
             return None
         return ReadPoint(as_of or self.ledger.clock(), "now", last)
+
+    def at_last_ends(self, as_of: datetime | None, read: Callable[[ReadPoint], T]) -> T | None:
+        """``read`` at ``point(as_of)`` with the log's end as last seen, its statements
+        checking that it still ends there and that the views are there too
+        (``LogEnds.guess``): one statement where a page took two, on a store that cannot
+        tell otherwise whether anything was committed since. ``None`` where the store tells
+        that way, or the check failed: then read the page the usual way."""
+        position = self.ends.guess()
+        if position is None:
+            return None
+        point = ReadPoint(as_of or self.ledger.clock(), "now", position)
+        with self.one_connection(), self.queries.checking(self.ends) as check:
+            answer = read(point)
+        return answer if check.holds_at(position) else None
 
     def one_connection(self) -> AbstractContextManager[None]:
         """The reads made inside (a read point, then its page) on one connection of the

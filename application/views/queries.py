@@ -8,9 +8,12 @@ Pages are ordered by id and continue after the last id of the previous page.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from application.log_ends import EndsCheck, LogEnds
 from application.views.conditions import (
     MeasureFilter,
     SubjectFilter,
@@ -28,6 +31,16 @@ from application.views.name_search import (
 )
 from application.views.store import Row, ViewStore
 
+ENDS = frozenset({"ends_last", "ends_reached"})
+"""The columns ``LogEnds.with_ends`` adds to a page's rows."""
+
+
+class _Checking(threading.local):
+    """The check a thread's page statements report to (``ViewQueries.checking``)."""
+
+    active: tuple[LogEnds, EndsCheck] | None = None
+
+
 Side = tuple[str, int]
 """A read point as the views take it: (as_of stamp, log position)."""
 
@@ -40,8 +53,44 @@ DELTA_TABLES = {
 class ViewQueries:
     def __init__(self, views: ViewStore) -> None:
         self.views = views
+        self._checking = _Checking()
+
+    @contextmanager
+    def checking(self, ends: LogEnds) -> Iterator[EndsCheck]:
+        """Every page statement this thread runs inside made to read the log's ends in its
+        own snapshot (``LogEnds.with_ends``), and what each saw kept in the check; any other
+        statement leaves the read unchecked."""
+        check = EndsCheck()
+        self._checking.active = (ends, check)
+        try:
+            yield check
+        finally:
+            self._checking.active = None
 
     def _rows(self, sql: str, params: list[Any]) -> list[Row]:
+        active = self._checking.active
+        if active is not None:
+            active[1].unchecked = True
+        return self._run(sql, params)
+
+    def _page_rows(self, sql: str, params: list[Any]) -> list[Row]:
+        """``_rows`` of a page's statement (one with a ``key`` column), with the log's ends
+        where a check is on (``checking``)."""
+        active = self._checking.active
+        if active is None:
+            return self._run(sql, params)
+        ends, check = active
+        rows = self._run(*ends.with_ends(sql, params))
+        seen = (int(rows[0]["ends_last"] or 0), int(rows[0]["ends_reached"] or 0))
+        check.seen.append(seen)
+        ends.saw(seen)
+        return [
+            row
+            for row in rows
+            if any(value is not None for name, value in row.items() if name not in ENDS)
+        ]
+
+    def _run(self, sql: str, params: list[Any]) -> list[Row]:
         with self.views.transaction(commit=False) as cursor:
             cursor.execute(sql, params)
             rows: list[Row] = cursor.fetchall()
@@ -163,7 +212,7 @@ class ViewQueries:
                 f"AND p.subject_id = ANY(found.ids) AND found.proposed <= ?{tail}) page ON true"
             )
             most = proposal.most
-            rows = self._rows(sql, [*proposal.params, *inner, *params, most, limit])
+            rows = self._page_rows(sql, [*proposal.params, *inner, *params, most, limit])
             if rows[0]["proposed"] <= most:
                 return _with_measures(row for row in rows if row["key"] is not None)
         if search is not None:
@@ -172,7 +221,7 @@ class ViewQueries:
             )
             clauses, params = [*clauses, condition], [*params, *values]
         sql = f"{head}{' AND '.join(clauses)}{tail}"
-        return _with_measures(self._rows(sql, [*inner, *params, limit]))
+        return _with_measures(self._page_rows(sql, [*inner, *params, limit]))
 
     def _subject_clauses(
         self, as_of: str, position: int, only: SubjectFilter
@@ -231,7 +280,7 @@ class ViewQueries:
             f"SELECT {key} AS key, document FROM {table} WHERE {' AND '.join(clauses)} "
             f"ORDER BY {key} LIMIT ?"
         )
-        rows = self._rows(sql, [*params, limit])
+        rows = self._page_rows(sql, [*params, limit])
         return [(str(row["key"]), str(row["document"])) for row in rows]
 
     @staticmethod
