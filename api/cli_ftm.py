@@ -15,7 +15,7 @@ from domain.errors import LedgerError
 
 if TYPE_CHECKING:
     from application.bootstrap import Services
-    from application.reading import ReadPoint
+    from application.read_points import ReadPoint
 
 
 class ExportFormat(StrEnum):

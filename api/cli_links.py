@@ -22,7 +22,7 @@ from domain.values import Authority
 if TYPE_CHECKING:
     from application.bootstrap import Services
     from application.linking.suggest import Suggester, Suggestion
-    from application.reading import ReadPoint
+    from application.read_points import ReadPoint
 
 app = typer.Typer(
     help="Suggest links between subjects of different authorities; decide them.",

@@ -32,8 +32,9 @@ from api.schemas.common import parse_moment
 from application import read_budget
 from application.bootstrap import Services
 from application.keys import ApiKey, KeyRefused
+from application.read_points import ReadPoint
 from application.reading import Reader as Views
-from application.reading import ReadPoint, TextPage
+from application.reading import TextPage
 from domain.errors import InvalidValue
 from domain.text import first_unacceptable
 

@@ -31,7 +31,8 @@ from starlette.types import ASGIApp
 
 from api.lanes import PageLane, limit, moment
 from api.routers.lists import list_measures
-from application.reading import Reader, ReadPoint, TextPage
+from application.read_points import ReadPoint
+from application.reading import Reader, TextPage
 from application.views.conditions import MeasureFilter
 from domain.values import Authority, MeasureKind, SubjectKind
 

@@ -13,7 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from api.schemas.common import Moment
-from application.reading import Reader, ReadPoint, decode_cursor
+from application.read_points import ReadPoint, decode_cursor
+from application.reading import Reader
 from application.settings import Settings
 from domain.errors import InvalidValue
 

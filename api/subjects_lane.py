@@ -20,7 +20,8 @@ from starlette.types import ASGIApp
 
 from api.lanes import PageLane, limit, moment
 from api.routers.lists import list_subjects
-from application.reading import Reader, ReadPoint, TextPage
+from application.read_points import ReadPoint
+from application.reading import Reader, TextPage
 from application.views.conditions import SubjectFilter
 
 LONGEST_NAME = 200

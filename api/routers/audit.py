@@ -19,7 +19,8 @@ from api.reading import AsOf, Cursor, KnownAt, Limit, ReaderDep, page_size
 from api.schemas.reads import ChangePage, EventPage
 from application.changes import delta_cursor, read_delta_cursor
 from application.event_log import read_log
-from application.reading import Reader, ReadPoint
+from application.read_points import ReadPoint
+from application.reading import Reader
 from domain.errors import InvalidValue
 
 router = APIRouter(tags=["audit"])

@@ -21,7 +21,7 @@ from api.deps import ServicesDep
 from api.errors import PROBLEM_RESPONSES
 from api.json_answers import encode
 from api.reading import AsOf, KnownAt
-from application.reading import ReadPoint
+from application.read_points import ReadPoint
 
 if TYPE_CHECKING:  # followthemoney takes over a second to import: only an export loads it
     from application.exports.ftm import Entity

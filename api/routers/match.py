@@ -23,7 +23,7 @@ from api.reading import AsOf, KnownAt
 from api.routers.screening import SCREENING_ID, HitLimit, hits_per_query
 from api.schemas.screening import EntityExample, EntityMatchQuery, EntityMatchResponse
 from application.bootstrap import Services
-from application.reading import ReadPoint
+from application.read_points import ReadPoint
 from application.screening.model import Query as ScreeningQuery
 from application.screening.scoring import (
     FEATURE_WEIGHTS,

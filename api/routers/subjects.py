@@ -30,7 +30,8 @@ from api.routers.links import with_cluster_at
 from api.routing import receipt_answer, write_route
 from api.schemas.subjects import HistoryOut, ProfileAmendmentIn, SubjectIn, SubjectOut
 from application.documents import subject_document
-from application.reading import Reader, ReadPoint
+from application.read_points import ReadPoint
+from application.reading import Reader
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 

@@ -23,7 +23,8 @@ from api.schemas.common import parse_moment
 from api.ui.policy import CSRF_FIELD, UI_OPERATE_POLICY
 from api.ui.sessions import Session
 from application.documents import iso
-from application.reading import Reader, ReadPoint
+from application.read_points import ReadPoint
+from application.reading import Reader
 from domain.errors import InvalidValue, LedgerError
 
 ENVIRONMENT = Environment(

@@ -19,7 +19,8 @@ from api.ui.forms import AUTHORITIES
 from api.ui.pages import read_or_refusal
 from api.ui.policy import UI, SessionDep
 from api.ui.rendering import moment, pin, point_params, render
-from application.reading import Reader, ReadPoint
+from application.read_points import ReadPoint
+from application.reading import Reader
 from application.views.conditions import MeasureFilter
 from domain.errors import InvalidValue
 from domain.values import MeasureKind

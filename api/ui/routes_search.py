@@ -12,7 +12,7 @@ from api.ui.forms import AUTHORITIES
 from api.ui.pages import read_or_refusal
 from api.ui.policy import UI, SessionDep
 from api.ui.rendering import moment, pin, point_params, render
-from application.reading import ReadPoint
+from application.read_points import ReadPoint
 from application.screening.model import Query
 from application.screening.service import Filters, ScreeningRequest
 from application.views.conditions import SubjectFilter

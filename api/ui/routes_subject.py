@@ -18,7 +18,7 @@ from api.ui.pages import read_or_refusal
 from api.ui.policy import UI, SessionDep
 from api.ui.rendering import error_page, moment, pin, point_params, render
 from api.ui.timeline import timeline
-from application.reading import ReadPoint
+from application.read_points import ReadPoint
 
 router = APIRouter(include_in_schema=False)
 

@@ -28,7 +28,8 @@ from application.exports.ftm_sanctions import TOPICS, sanction_entity
 from application.exports.ftm_subjects import subject_entities
 from application.exports.ftm_values import entity_id, put
 from application.linking.clusters import clusters_at
-from application.reading import Reader, ReadPoint
+from application.read_points import ReadPoint
+from application.reading import Reader
 from application.views.conditions import SubjectFilter
 
 Entity = dict[str, Any]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from application.reading import ReadPoint, encode_cursor
+from application.read_points import ReadPoint, encode_cursor
 from application.views.conditions import valid
 from application.views.rows import stamp
 from application.views.store import ViewStore

@@ -26,7 +26,8 @@ from typing import Any
 from application.linking.candidates import Candidates, Side, profiles_at
 from application.linking.clusters import clusters_at, decided_pairs
 from application.linking.evidence import THRESHOLD, Evidence, LinkProfile, NameMatch, weigh
-from application.reading import Reader, ReadPoint, encode_cursor
+from application.read_points import ReadPoint, encode_cursor
+from application.reading import Reader
 from application.screening.source import IndexedViews
 from application.views.rows import stamp
 from application.views.store import ViewStore

@@ -20,7 +20,8 @@ from typing import Any
 
 from application.documents import iso
 from application.proofs.service import Proofs
-from application.reading import Reader, ReadPoint
+from application.read_points import ReadPoint
+from application.reading import Reader
 from application.screening.clusters import ClusterLookup, grouped, with_clusters
 from application.screening.model import Hit, ProfileRecord, Query
 from application.screening.receipts import Receipts, new_screening_id

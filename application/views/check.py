@@ -16,8 +16,15 @@ from typing import Any
 
 from application.ledger import Ledger
 from application.views.projector import Projector
-from application.views.queries import ViewQueries
 from application.views.store import ViewStore, open_view_store
+
+DUMP_ORDER = {
+    "ledger_log": "position",
+    "measure_segments": "measure_id, eff_from, rec_from",
+    "profile_segments": "subject_id, eff_from, rec_from",
+    "name_segments": "subject_id, eff_from, rec_from, ordinal",
+    "link_segments": "link_id, eff_from, rec_from",
+}
 
 
 @dataclass
@@ -48,11 +55,11 @@ class CheckReport:
 
 def check_views(ledger: Ledger, views: ViewStore) -> CheckReport:
     log_position = ledger.last_position()
-    position, live = ViewQueries(views).dump()
+    position, live = dump(views)
     scratch = open_view_store(ledger.factory, in_memory=True)
     try:
         Projector(ledger, scratch).catch_up(until=position)
-        _, replay = ViewQueries(scratch).dump()
+        _, replay = dump(scratch)
     finally:
         scratch.datastore.close()
     differences: dict[str, TableDifference] = {}
@@ -65,3 +72,23 @@ def check_views(ledger: Ledger, views: ViewStore) -> CheckReport:
             )
     counts = {table: len(table_rows) for table, table_rows in live.items()}
     return CheckReport(position, log_position, counts, differences)
+
+
+def dump(views: ViewStore) -> tuple[int, dict[str, list[tuple[Any, ...]]]]:
+    """Every row of every view in a fixed order, read from one snapshot, with the log
+    position the snapshot reflects: for comparing two sets of views."""
+    with views.transaction(commit=False, snapshot=True) as cursor:
+        tables: dict[str, list[tuple[Any, ...]]] = {}
+        for table, order in DUMP_ORDER.items():
+            cursor.execute(f"SELECT * FROM {table} ORDER BY {order}")
+            tables[table] = [tuple(_plain(v) for v in dict(r).values()) for r in cursor.fetchall()]
+        cursor.execute("SELECT MAX(position) AS p FROM ledger_log")
+        row = cursor.fetchone()
+    return int(row["p"] or 0) if row else 0, tables
+
+
+def _plain(value: Any) -> Any:
+    """Values as both databases give them back: booleans as 0/1, integers as int."""
+    if isinstance(value, bool):
+        return int(value)
+    return value

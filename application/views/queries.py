@@ -357,22 +357,6 @@ class ViewQueries:
         rows = self._rows(sql, [*params, *subject_ids])
         return {str(row["id"]): (row["compared"], row["document"]) for row in rows}
 
-    # Checking ----------------------------------------------------------------------------
-
-    def dump(self) -> tuple[int, dict[str, list[tuple[Any, ...]]]]:
-        """Every row of every view in a fixed order, read from one snapshot, with the log
-        position the snapshot reflects: for comparing two sets of views."""
-        with self.views.transaction(commit=False, snapshot=True) as cursor:
-            tables: dict[str, list[tuple[Any, ...]]] = {}
-            for table, order in DUMP_ORDER.items():
-                cursor.execute(f"SELECT * FROM {table} ORDER BY {order}")
-                tables[table] = [
-                    tuple(_plain(v) for v in dict(r).values()) for r in cursor.fetchall()
-                ]
-            cursor.execute("SELECT MAX(position) AS p FROM ledger_log")
-            row = cursor.fetchone()
-        return int(row["p"] or 0) if row else 0, tables
-
 
 def _with_measures(rows: Iterable[Row]) -> list[tuple[str, str, list[str]]]:
     """(key, document, [its measures joined]) of rows of a page with ``measures``."""
@@ -388,19 +372,3 @@ def _with_measures(rows: Iterable[Row]) -> list[tuple[str, str, list[str]]]:
 
 def _decoded(texts: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [json.loads(text) for _, text in texts]
-
-
-DUMP_ORDER = {
-    "ledger_log": "position",
-    "measure_segments": "measure_id, eff_from, rec_from",
-    "profile_segments": "subject_id, eff_from, rec_from",
-    "name_segments": "subject_id, eff_from, rec_from, ordinal",
-    "link_segments": "link_id, eff_from, rec_from",
-}
-
-
-def _plain(value: Any) -> Any:
-    """Values as both databases give them back: booleans as 0/1, integers as int."""
-    if isinstance(value, bool):
-        return int(value)
-    return value

@@ -35,7 +35,7 @@ from application.commands import (
     VoidEvent,
 )
 from application.documents import subject_document
-from application.reading import ReadPoint
+from application.read_points import ReadPoint
 from application.settings import Settings
 from domain.values import (
     Actor,

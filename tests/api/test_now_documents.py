@@ -21,7 +21,7 @@ from application.commands import (
     UnlinkSubjects,
 )
 from application.now_documents import NowDocuments
-from application.reading import ReadPoint
+from application.read_points import ReadPoint
 from application.settings import Settings
 from application.views.rows import stamp
 from domain.values import MeasureKind, Name, Profile, SubjectKind

@@ -15,8 +15,8 @@ from application.bootstrap import Services
 from application.commands import Citation, RegisterSubject
 from application.ledger import event_type
 from application.views.batch import storable as storable_rows
+from application.views.check import DUMP_ORDER, dump
 from application.views.projector import Projector
-from application.views.queries import DUMP_ORDER, ViewQueries
 from application.views.rows import measure_rows, profile_rows, stamp
 from domain.errors import LedgerError
 from domain.subject import Subject
@@ -171,7 +171,7 @@ def test_incremental_views_equal_the_full_derivation(
         warm.catch_up(until=goal)
         Projector(services.ledger, services.views, batch_size=batch_size).catch_up(goal + 3)
     warm.catch_up()
-    position, caught_up = ViewQueries(services.views).dump()
+    position, caught_up = dump(services.views)
     assert position == last
 
     expected = storable(reference_views(services))
@@ -179,7 +179,7 @@ def test_incremental_views_equal_the_full_derivation(
 
     services.projector.batch_size = batch_size
     services.projector.rebuild()
-    assert ViewQueries(services.views).dump() == (position, expected)
+    assert dump(services.views) == (position, expected)
 
 
 @pytest.mark.slow_on_postgres
@@ -190,4 +190,4 @@ def test_a_projector_with_a_tiny_memory_projects_the_same_rows(
     services.projector.cache_size = 2
     services.projector.batch_size = 5
     services.projector.catch_up()
-    assert ViewQueries(services.views).dump()[1] == storable(reference_views(services))
+    assert dump(services.views)[1] == storable(reference_views(services))

@@ -20,8 +20,7 @@ from application.handlers import read_ahead
 from application.idempotency import receipt_from_json, receipt_to_json
 from application.ledger import WriteReceipt
 from application.linking.clusters import At, clusters_at, decided_pairs
-from application.views.check import check_views
-from application.views.queries import ViewQueries
+from application.views.check import check_views, dump
 from domain.errors import LinkRefused
 from domain.link import Evidence, Link
 from domain.values import Actor, Name, Profile, SubjectKind
@@ -101,13 +100,13 @@ def test_the_views_of_links_replay_and_rebuild_equal(services: Services, clock: 
     ledger.execute(RejectLink((a, c), citation=Citation(reason="namesakes")), ACTOR)
     ledger.execute(LinkSubjects((b, a), citation=Citation(reason="same after all")), ACTOR)
     services.projector.catch_up()
-    position, before = ViewQueries(services.views).dump()
+    position, before = dump(services.views)
     # a-b: linked; then linked until the unlinking and unlinked; a-c: rejected; a-b
     # relinked at the unlinking's own time, whose period it empties: linked again.
     assert len(before["link_segments"]) == 5
     assert check_views(ledger, services.views).ok
     services.projector.rebuild()
-    assert ViewQueries(services.views).dump() == (position, before)
+    assert dump(services.views) == (position, before)
 
 
 def test_a_link_receipt_survives_its_idempotency_record(services: Services) -> None:

@@ -14,9 +14,8 @@ from application.bootstrap import Services
 from application.collector import NEVER
 from application.commands import AmendMeasure, AmendProfile, Citation, RescindMeasure, VoidEvent
 from application.demo.founding_example import demo_subject_id, load_founding_example
-from application.views.check import check_views
+from application.views.check import check_views, dump
 from application.views.projector import Projector
-from application.views.queries import ViewQueries
 from domain.values import Actor, Authority, Name, Profile, Source
 from tests.support.clock import FakeClock
 
@@ -66,11 +65,11 @@ def test_the_views_follow_the_log_and_a_rebuild_ends_equal(
 ) -> None:
     a_busy_history(services, clock)
     services.projector.catch_up()
-    position, before = ViewQueries(services.views).dump()
+    position, before = dump(services.views)
     assert position == services.ledger.last_position()
     assert len(before["measure_segments"]) > 29
     services.projector.rebuild()
-    assert ViewQueries(services.views).dump() == (position, before)
+    assert dump(services.views) == (position, before)
 
 
 def test_the_check_passes_on_true_views_and_names_a_tampered_row(

@@ -20,7 +20,7 @@ from application.commands import Citation, LinkSubjects, RegisterSubject, Unlink
 from application.settings import Settings
 from application.stores.postgres_views import PostgresViews
 from application.views import split_rebuild
-from application.views.check import check_views
+from application.views.check import check_views, dump
 from application.views.conditions import SubjectFilter
 from application.views.queries import ViewQueries
 from application.views.split_rebuild import EVENTS_PER_PART, MAX_PARTS, Share, parts_for
@@ -61,7 +61,7 @@ def projected(services: Services, clock: FakeClock) -> Any:
     """A busy history projected: the views' dump."""
     a_busy_history(services, clock)
     services.projector.catch_up()
-    return ViewQueries(services.views).dump()
+    return dump(services.views)
 
 
 def scratch_left(services: Services, place: str) -> bool:
@@ -92,7 +92,7 @@ def test_a_split_rebuild_ends_with_the_views_of_one_process(
 ) -> None:
     a_history_with_links(services, clock)
     services.projector.catch_up()
-    position, before = ViewQueries(services.views).dump()
+    position, before = dump(services.views)
     assert before["link_segments"] and before["measure_segments"]
     names = indexes(services)
 
@@ -104,7 +104,7 @@ def test_a_split_rebuild_ends_with_the_views_of_one_process(
 
     monkeypatch.setattr(split_rebuild, "_run_parts", kept)
     assert services.projector.rebuild(parts=parts) == position
-    assert ViewQueries(services.views).dump() == (position, before)
+    assert dump(services.views) == (position, before)
     assert len(places) == parts
     assert not any(scratch_left(services, place) for place in places)
     assert indexes(services) == names
@@ -184,7 +184,7 @@ def test_a_part_that_fails_leaves_the_views_as_they_were(
 
     with pytest.raises(RuntimeError, match="the views are as they were"):
         services.projector.rebuild(parts=2)
-    assert ViewQueries(services.views).dump() == before
+    assert dump(services.views) == before
     assert indexes(services) == names
 
 
@@ -200,7 +200,7 @@ def test_with_no_room_beside_the_file_the_rebuild_runs_in_one_process(
     monkeypatch.setattr(tempfile, "TemporaryDirectory", no_room)
     monkeypatch.setattr(split_rebuild, "_run_parts", pytest.fail)  # no part starts
     assert services.projector.rebuild(parts=2) == before[0]
-    assert ViewQueries(services.views).dump() == before
+    assert dump(services.views) == before
 
 
 @pytest.mark.parametrize("store_kind", ["postgres"])
@@ -251,7 +251,7 @@ def test_a_database_user_who_may_not_create_schemas_rebuilds_in_one_process(
         before = projected(services, clock)
         monkeypatch.setattr(split_rebuild, "_run_parts", pytest.fail)  # no part starts
         assert services.projector.rebuild(parts=2) == before[0]
-        assert ViewQueries(services.views).dump() == before
+        assert dump(services.views) == before
     finally:
         services.close()
         with psycopg.connect(postgres.url, autocommit=True) as admin:

@@ -19,9 +19,10 @@ from application.bootstrap import Services, bootstrap
 from application.commands import Citation, RegisterSubject
 from application.reading import ViewsBehind, ViewsStalled
 from application.settings import Settings
+from application.views import check as check_module
 from application.views.check import check_views
 from application.views.conditions import MeasureFilter, SubjectFilter
-from application.views.queries import ViewQueries
+from application.views.store import ViewStore
 from domain.values import Actor, Authority, Name, Profile, Source, SubjectKind
 from tests.support.clock import FakeClock
 from tests.support.keys import bearer, issue
@@ -174,13 +175,13 @@ def test_check_does_not_count_events_recorded_while_it_ran(
     try:
         register(services)
         services.projector.catch_up()
-        dump = ViewQueries.dump
+        dump = check_module.dump
 
-        def dump_while_a_write_arrives(self: ViewQueries) -> Any:
+        def dump_while_a_write_arrives(views: ViewStore) -> Any:
             register(services)
-            return dump(self)
+            return dump(views)
 
-        monkeypatch.setattr(ViewQueries, "dump", dump_while_a_write_arrives)
+        monkeypatch.setattr(check_module, "dump", dump_while_a_write_arrives)
         report = check_views(services.ledger, services.views)
         assert report.ok, report
     finally:
