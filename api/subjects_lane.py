@@ -8,7 +8,8 @@ and optionally ``as_of`` and ``limit``, each named once; a key the process's cac
 Anything else (other filters, a cursor, ``known_at``, a value the route refuses) goes on to
 the app unchanged. The page is read by the route's own calls (``Reader.point``,
 ``Reader.subject_texts``), so the answers are the same bytes
-(``tests/api/test_subjects_lane.py`` compares them).
+(``tests/api/test_subjects_lane.py`` compares them); on PostgreSQL first at the log's end as
+last seen, which the page's own statement checks (``Reader.at_last_ends``).
 """
 
 from __future__ import annotations
