@@ -140,3 +140,14 @@ def test_a_check_holds_only_where_every_statement_saw_the_same_end(
     seen: list[tuple[int, int]], unchecked: bool, holds: bool
 ) -> None:
     assert EndsCheck(seen, unchecked).holds_at(7) is holds
+
+
+@only_postgres
+def test_a_name_the_route_refuses_gets_its_problem_document(client: TestClient) -> None:
+    record(client, "PETROV, Ivan", "R-1")
+    found(client, SEARCH)  # the ends as last seen are the log's end: the next read guesses
+    refused = client.get("/v1/subjects?name=%21%21%21")
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "no letter or digit" in refused.json()["detail"]
+    assert found(client, SEARCH) == 1  # the check was left as it was: reads go on
