@@ -120,8 +120,7 @@ class SharedDatabaseEnds:
         ends = (0, 0) if row is None else (int(row["last"] or 0), int(row["reached"] or 0))
         if count is not None:
             self._known = (count, *ends)
-        else:
-            self._seen = ends
+        self.saw(ends)
         return ends
 
     def unchanged(self) -> tuple[int, int] | None:
@@ -131,8 +130,8 @@ class SharedDatabaseEnds:
         return known[1], known[2]
 
     def guess(self) -> int | None:
-        seen = self._seen
-        if self.commits is not None or seen is None or seen[1] < seen[0]:
+        seen = self._seen  # only kept where the database counts no commits (``saw``)
+        if seen is None or seen[1] < seen[0]:
             return None
         return seen[0]
 

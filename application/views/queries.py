@@ -215,10 +215,8 @@ class ViewQueries:
             rows = self._page_rows(sql, [*proposal.params, *inner, *params, most, limit])
             if rows[0]["proposed"] <= most:
                 return _with_measures(row for row in rows if row["key"] is not None)
-        if search is not None:
-            condition, values = (
-                exact_condition(search) if proposal else name_condition(self.views, search)
-            )
+        if search is not None:  # a term the index cannot serve, or proposed by too many rows
+            condition, values = exact_condition(search)
             clauses, params = [*clauses, condition], [*params, *values]
         sql = f"{head}{' AND '.join(clauses)}{tail}"
         return _with_measures(self._page_rows(sql, [*inner, *params, limit]))

@@ -7,6 +7,7 @@ when the read point is read apart."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -55,17 +56,23 @@ def point_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return taken
 
 
-@pytest.fixture
-def other_process(database_url: str, clock: FakeClock) -> Iterator[TestClient]:
+@contextmanager
+def second_ledger(settings: Settings, clock: FakeClock) -> Iterator[tuple[Services, TestClient]]:
     """A second ledger on the same database, as another server process would be, with a
     client of its own."""
-    services = bootstrap(Settings(database_url=database_url), clock=clock)
+    services = bootstrap(settings, clock=clock)
     try:
         token = issue(services, "admin")
         with TestClient(create_app(services=services), headers=bearer(token)) as client:
-            yield client
+            yield services, client
     finally:
         services.close()
+
+
+@pytest.fixture
+def other_process(database_url: str, clock: FakeClock) -> Iterator[TestClient]:
+    with second_ledger(Settings(database_url=database_url), clock) as (_, client):
+        yield client
 
 
 @only_postgres
@@ -102,14 +109,10 @@ def test_views_behind_the_log_are_caught_up_first(
 ) -> None:
     record(client, "PETROV, Ivan", "R-1")
     found(client, SEARCH)
-    writer = bootstrap(Settings(database_url=database_url, projections="external"), clock=clock)
-    try:
-        token = issue(writer, "admin")
-        with TestClient(create_app(services=writer), headers=bearer(token)) as other:
-            record(other, "PETROVA, Anna", "R-2")
+    settings = Settings(database_url=database_url, projections="external")
+    with second_ledger(settings, clock) as (writer, other):
+        record(other, "PETROVA, Anna", "R-2")
         last = writer.ledger.last_position()
-    finally:
-        writer.close()
     assert services.views.position() < last  # nobody projected the other's write
     assert found(client, SEARCH) == 2
     assert services.views.position() == last
