@@ -8,6 +8,7 @@ replays, and both lead straight to the stream that holds them without any lookup
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -73,6 +74,25 @@ _VERSION_7 = 7 << 76
 _RAND_A = (1 << 12) - 1
 _VARIANT = 0b10 << 62
 _RAND_B = (1 << 62) - 1
+
+
+class NameBasedIds:
+    """Name-based ids in a namespace (RFC 9562, version 5): the very ids ``uuid.uuid5``
+    gives, in half its time. It reads the namespace's bytes again and sets the version on
+    the bytes, each in Python, for every id; here the bytes are read once and the version set
+    on the integer. Every registration makes one (its reference's claim)."""
+
+    def __init__(self, namespace: UUID) -> None:
+        self.prefix = namespace.bytes
+
+    def __call__(self, name: str) -> UUID:
+        digest = hashlib.sha1(self.prefix + name.encode()).digest()
+        return UUID(int=int.from_bytes(digest[:16]) & _NAME_KEPT | _VERSION_5)
+
+
+_NAME_KEPT = ~(0xF << 76 | 0b11 << 62) & (1 << 128) - 1
+"""The hash's bits an id keeps: all but the version's four and the variant's two."""
+_VERSION_5 = 5 << 76 | 0b10 << 62
 
 
 def measure_id(subject_id: UUID, number: int) -> str:

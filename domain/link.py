@@ -27,16 +27,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import AggregateEvent, BaseAggregate
 
 from domain.errors import InvalidValue, LinkRefused
-from domain.ids import event_id
+from domain.ids import NameBasedIds, event_id
 from domain.provenance import Provenance, check_plausible
 from domain.values import Actor, Identifier, Source, utc
 
 LINKS_NAMESPACE = UUID("2b0f3c55-0d4e-4f7e-8a43-6c1d9e5b7a21")
+_link_ids = NameBasedIds(LINKS_NAMESPACE)
 
 LINKED, UNLINKED, REJECTED = "linked", "unlinked", "rejected"
 
@@ -122,7 +123,7 @@ class Link(BaseAggregate[UUID]):
     @staticmethod
     def id_for(first: UUID, second: UUID) -> UUID:
         low, high = ordered_pair(first, second)
-        return uuid5(LINKS_NAMESPACE, f"{low}|{high}")
+        return _link_ids(f"{low}|{high}")
 
     # Commands ---------------------------------------------------------------------------
 

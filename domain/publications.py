@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
 from domain.errors import RuleViolation
+from domain.ids import NameBasedIds
 from domain.values import Authority
 
 PUBLICATIONS_NAMESPACE = UUID("0b6c3c52-31a5-4c0d-8d8f-5c1f0e3f5a21")
+_publication_ids = NameBasedIds(PUBLICATIONS_NAMESPACE)
 
 
 class PublicationRefused(RuleViolation):
@@ -63,7 +65,7 @@ class PublicationLog(BaseAggregate[UUID]):
 
     @staticmethod
     def id_for(authority: Authority) -> UUID:
-        return uuid5(PUBLICATIONS_NAMESPACE, str(authority))
+        return _publication_ids(str(authority))
 
     @classmethod
     def start(cls, authority: Authority, at: datetime) -> PublicationLog:

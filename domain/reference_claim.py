@@ -12,13 +12,15 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 from typing import TYPE_CHECKING
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
+from domain.ids import NameBasedIds
 from domain.values import Reference
 
 CLAIMS_NAMESPACE = UUID("8f1c1f8e-6a55-4c0e-9d55-5b2a3c1e7a10")
+_claim_ids = NameBasedIds(CLAIMS_NAMESPACE)
 
 
 class ReferenceClaim(BaseAggregate[UUID]):
@@ -69,4 +71,4 @@ class ReferenceClaim(BaseAggregate[UUID]):
 def _claim_id(reference: Reference) -> UUID:
     """A name-based UUID costs a SHA-1 and a UUID built in Python; a write asks for the same
     one several times (reading ahead, checking the claim, making it)."""
-    return uuid5(CLAIMS_NAMESPACE, str(reference))
+    return _claim_ids(str(reference))

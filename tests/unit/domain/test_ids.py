@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import os
 import time
-from uuid import UUID
+from uuid import UUID, uuid5
 
-from domain.ids import IDS_PER_DRAW, new_subject_id
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.ids import IDS_PER_DRAW, NameBasedIds, new_subject_id
+from domain.link import Link
+from domain.publications import PublicationLog
+from domain.reference_claim import ReferenceClaim
+from domain.values import Authority, Reference
 
 
 def test_new_subject_ids_are_version_7_uuids_of_the_time_they_were_made() -> None:
@@ -49,3 +56,21 @@ def test_a_forked_process_does_not_give_its_parents_next_ids() -> None:
     os.close(reading)
     os.waitpid(child, 0)
     assert given_in_child != new_subject_id()
+
+
+@settings(max_examples=300)
+@given(namespace=st.uuids(), name=st.text())
+def test_name_based_ids_are_the_standard_librarys_uuid5(namespace: UUID, name: str) -> None:
+    made = NameBasedIds(namespace)(name)
+    assert made == uuid5(namespace, name)
+    assert made.version == 5 and made.variant == "specified in RFC 4122"
+
+
+def test_the_ids_of_claims_links_and_publication_logs_did_not_change() -> None:
+    """Streams already stored: the same reference, pair and authority lead to the same ids
+    as when ``uuid.uuid5`` made them (these were printed by that code)."""
+    claim = ReferenceClaim.id_for(Reference(Authority.US_OFAC, "36"))
+    assert claim == UUID("d4eee808-0cc5-5600-8e6e-655a444ba7c8")
+    assert Link.id_for(UUID(int=2), UUID(int=1)) == UUID("e14b5fa1-0fd7-584f-8846-3e0deb9e55b4")
+    log = PublicationLog.id_for(Authority.UN_SC)
+    assert log == UUID("5cec6186-827c-53f5-9699-6e9459304234")
