@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from application.commands import Command, RecordAction
     from application.group_commit import Write
-    from application.ledger import Ledger, WriteReceipt
+    from application.ledger import Ledger
+    from application.receipts import WriteReceipt
     from domain.values import Actor
 
 

@@ -19,7 +19,8 @@ from api.idempotency import IdempotencyKeyHeader, claim, idempotency_request
 from application.bootstrap import Services
 from application.commands import Command, RecordAction
 from application.idempotency import IdempotentRequest
-from application.ledger import Ledger, WriteReceipt
+from application.ledger import Ledger
+from application.receipts import WriteReceipt
 from domain.values import Actor
 
 

@@ -47,8 +47,8 @@ from api.auth import ADMIN, PUBLIC
 from api.blocking import blocking
 from application.bootstrap import Services
 from application.commits import boundaries
-from application.ledger import WriteReceipt
 from application.monitoring import ImportCounts, views_lag
+from application.receipts import WriteReceipt
 from application.settings import Settings
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"

@@ -20,7 +20,7 @@ from api.errors import PROBLEM_RESPONSES
 from api.idempotency import IdempotentRoute
 from api.json_answers import JSON
 from api.schemas.writes import WriteReceiptOut
-from application.ledger import WriteReceipt
+from application.receipts import WriteReceipt
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 

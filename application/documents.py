@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from application.ledger import event_type
+from application.receipts import event_type
 from domain.ids import event_id
 from domain.state import MeasureState
 from domain.subject import Subject

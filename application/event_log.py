@@ -12,10 +12,11 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from application.documents import event_document, iso, plain
-from application.ledger import Ledger, event_type
+from application.ledger import Ledger
 from application.proofs.entries import entry_object
 from application.proofs.tree import Leaf
 from application.proofs.verification import b64
+from application.receipts import event_type
 from domain.errors import RuleViolation
 from domain.link import Link
 from domain.publications import PublicationLog

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from application.ledger import RecordedEvent, WriteReceipt
+from application.receipts import RecordedEvent, WriteReceipt
 from application.tables import Row, Tables
 from domain.errors import LedgerError
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import random
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,17 +37,18 @@ from application.group_commit import Notify, Overlay, Write, WriteQueue
 from application.handlers import Ahead, Unit, handle, load_subject
 from application.proofs.tree import MerkleTree
 from application.read_ahead import claimed_by, read_aggregates, read_by
+from application.receipts import WriteReceipt, event_type, receipt_of
 from application.recorders import SHARES, Share, ShareRefused, Shares
+from application.storable import check_storable
 from application.stores import Store, store_of
 from application.transcodings import (
     FastJSONTranscoder,
     TupleMapper,
     register_value_transcodings,
 )
-from domain.link import Link
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
-from domain.text import UNACCEPTABLE, check_all_text
+from domain.text import check_all_text
 from domain.values import Actor, Reference
 
 if TYPE_CHECKING:
@@ -60,50 +60,6 @@ ATTEMPTS = 8
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def event_type(event: object) -> str:
-    """The public name of an event's type: the last part of its stored topic."""
-    return str(getattr(event, "TOPIC", type(event).__name__)).rsplit(":", 1)[-1]
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    event_id: str
-    subject_id: UUID
-    version: int
-    type: str
-    position: int
-    measure_id: str | None
-
-    @property
-    def is_link(self) -> bool:
-        """Whether the event is a decision about a pair (``domain.link``): its
-        ``subject_id`` is then the link's id."""
-        return self.type in LINK_EVENT_TYPES
-
-
-LINK_EVENT_TYPES = frozenset(event_type(cls) for cls in (Link.Linked, Link.Unlinked, Link.Rejected))
-
-
-@dataclass(frozen=True)
-class WriteReceipt:
-    """What a write recorded, with the log position a reader can wait for."""
-
-    events: tuple[RecordedEvent, ...]
-    position: int | None
-
-    @property
-    def subject_ids(self) -> list[UUID]:
-        return list(dict.fromkeys(e.subject_id for e in self.events if not e.is_link))
-
-    @property
-    def link_ids(self) -> list[UUID]:
-        return list(dict.fromkeys(e.subject_id for e in self.events if e.is_link))
-
-    @property
-    def measure_ids(self) -> list[str]:
-        return list(dict.fromkeys(e.measure_id for e in self.events if e.measure_id))
 
 
 @dataclass(frozen=True)
@@ -296,13 +252,13 @@ class Ledger(Application[UUID]):
         events = [event for aggregate in aggregates for event in aggregate.pending_events]
         stored = [self._stored_form(event) for event in events]
         plain = not (self.mapper.compressor or self.mapper.cipher)
-        _check_storable(
+        check_storable(
             [(event, s.state if plain else None) for event, s in zip(events, stored, strict=True)]
         )
         for aggregate in aggregates:
             aggregate.collect_events()
         claim = write.claim
-        hook = None if claim is None else claim.commit_hook(_receipt(events, None))
+        hook = None if claim is None else claim.commit_hook(receipt_of(events, None))
         return Staged(write, aggregates, events, stored, hook)
 
     def _stored_form(self, event: Any) -> StoredEvent:
@@ -373,34 +329,6 @@ class Ledger(Application[UUID]):
         return self.recorder.max_notification_id() or 0
 
 
-def _check_storable(events: Sequence[tuple[Any, bytes | None]]) -> None:
-    """Refuse any event holding text a store cannot hold, whoever sent it: the API refuses
-    such text at the door, and this catches every other way in (imports, the CLI).
-
-    Each event comes with its stored JSON, if the store keeps it as plain JSON: that is
-    searched at once, and only an event where something looks wrong is walked field by
-    field, to name the field."""
-    for event, state in events:
-        if state is None or _suspect(state):
-            check_all_text(vars(event), event_type(event))
-
-
-ESCAPED_CONTROL = re.compile(r"(?<!\\)(?:\\\\)*\\[ubf]")
-"""A control character as the JSON encoder escapes it (``\u0000``, ``\b``, ``\f``; the
-escapes of tab, line feed and carriage return are allowed), after any escaped backslashes."""
-
-
-def _suspect(state: bytes) -> bool:
-    """Whether a stored JSON state may hold a character the ledger refuses. The encoder
-    escapes every ASCII control but DEL, so ASCII text needs no more than a look for DEL and
-    for an escape; other text is searched whole."""
-    text = state.decode("utf8")
-    if not text.isascii():
-        return bool(UNACCEPTABLE.search(text) or ESCAPED_CONTROL.search(text))
-    escaped = "\\u" in text or "\\b" in text or "\\f" in text
-    return "\x7f" in text or (escaped and ESCAPED_CONTROL.search(text) is not None)
-
-
 def _back_off(attempt: int) -> None:
     """Wait a little, and a random amount, so that two writers stop colliding in step."""
     time.sleep(random.uniform(0, 0.005 * 2**attempt))
@@ -438,23 +366,5 @@ def _answer(staged: Sequence[Staged], positions: Sequence[int]) -> None:
     start = 0
     for each in staged:
         end = start + len(each.events)
-        each.write.succeed(_receipt(each.events, positions[start:end]))
+        each.write.succeed(receipt_of(each.events, positions[start:end]))
         start = end
-
-
-def _receipt(events: Sequence[Any], positions: Sequence[int] | None) -> WriteReceipt:
-    """The receipt of a write's events; without positions, of a save about to be made."""
-    at = list(positions) if positions is not None else [0] * len(events)
-    recorded = tuple(
-        RecordedEvent(
-            event_id=event.event_id,
-            subject_id=event.originator_id,
-            version=event.originator_version,
-            type=event_type(event),
-            position=position,
-            measure_id=getattr(event, "measure_id", None),
-        )
-        for event, position in zip(events, at, strict=True)
-        if isinstance(event, (Subject.Event, Link.Event))
-    )
-    return WriteReceipt(recorded, max(at) if positions and at else None)

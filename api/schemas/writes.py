@@ -17,7 +17,7 @@ from api.schemas.measures import (
 )
 from api.schemas.subjects import ProfileAmendmentIn, SubjectIn
 from application.commands import Citation, Command, RecordAction, VoidEvent
-from application.ledger import WriteReceipt
+from application.receipts import WriteReceipt
 
 
 class RecordedEventOut(BaseModel):

@@ -17,8 +17,8 @@ from uuid import UUID
 
 from api.ui.bitemporal import Band, Row, Segment
 from application.documents import iso
-from application.ledger import event_type
 from application.reading import Reader
+from application.receipts import event_type
 from domain.state import MeasureState
 
 MOST_VERSIONS = 200

@@ -25,7 +25,8 @@ from application.commands import (
 from application.importers.ofac_csv import iter_sdn_entries
 from application.importers.profiles import kind_of, profile_of
 from application.importers.records import ListEntry, ParsedName
-from application.ledger import Ledger, WriteReceipt
+from application.ledger import Ledger
+from application.receipts import WriteReceipt
 from domain.values import (
     Actor,
     Authority,

@@ -25,8 +25,8 @@ from application.handlers import Ahead, read_ahead
 from application.importers.diff import plan_import
 from application.importers.mirror import Mirror
 from application.importers.publications import Publication
-from application.ledger import WriteReceipt
 from application.read_ahead import read_aggregates, subject_of
+from application.receipts import WriteReceipt
 from domain.publications import PublicationLog
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject

@@ -32,8 +32,9 @@ import structlog
 from eventsourcing.persistence import IntegrityError, Notification
 
 from application.collector import full_passes_held_off
-from application.ledger import Ledger, event_type
+from application.ledger import Ledger
 from application.outages import is_unavailable
+from application.receipts import event_type
 from application.views.batch import Batch, Known
 from application.views.links import LinkProjection, LinkRow
 from application.views.rows import Touched, rows_after, stamp

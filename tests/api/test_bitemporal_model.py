@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from api.main import create_app
 from application.bootstrap import Services, bootstrap
 from application.commands import Citation, Command, RecordAction, RegisterSubject
-from application.ledger import RecordedEvent
+from application.receipts import RecordedEvent
 from application.settings import Settings
 from domain.errors import LedgerError
 from domain.values import Actor, Authority, MeasureKind, Name, Profile, SubjectKind

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.schemas.writes import WriteReceiptOut
-from application.ledger import LINK_EVENT_TYPES, RecordedEvent, WriteReceipt
+from application.receipts import LINK_EVENT_TYPES, RecordedEvent, WriteReceipt
 
 SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 """Which no JSON text can hold alone."""

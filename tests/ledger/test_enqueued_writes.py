@@ -18,7 +18,8 @@ import pytest
 from api import awaited_writes
 from application.commands import Command, RecordAction
 from application.group_commit import Write
-from application.ledger import Ledger, WriteReceipt
+from application.ledger import Ledger
+from application.receipts import WriteReceipt
 from domain.errors import SubjectNotFound
 from tests.ledger import test_group_commit
 from tests.ledger.test_group_commit import (

@@ -41,7 +41,8 @@ from application.idempotency import (
     IdempotentRequest,
     receipt_from_json,
 )
-from application.ledger import Ledger, WriteReceipt
+from application.ledger import Ledger
+from application.receipts import WriteReceipt
 from application.storage import persistence_env
 from application.tables import Tables
 from domain.errors import InvalidValue, LedgerError, ReferenceTaken, SubjectNotFound

@@ -21,7 +21,8 @@ from application.idempotency import (
     IdempotencyStore,
     IdempotentRequest,
 )
-from application.ledger import Ledger, WriteReceipt
+from application.ledger import Ledger
+from application.receipts import WriteReceipt
 from application.tables import Tables
 from domain.provenance import Provenance
 from domain.values import Actor, Authority, Name, Profile, Source, SubjectKind

@@ -13,7 +13,7 @@ import pytest
 
 from application.bootstrap import Services
 from application.commands import Citation, RegisterSubject
-from application.ledger import event_type
+from application.receipts import event_type
 from application.views.batch import storable as storable_rows
 from application.views.check import DUMP_ORDER, dump
 from application.views.projector import Projector

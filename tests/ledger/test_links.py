@@ -18,8 +18,8 @@ from application.commands import (
 )
 from application.handlers import read_ahead
 from application.idempotency import receipt_from_json, receipt_to_json
-from application.ledger import WriteReceipt
 from application.linking.clusters import At, clusters_at, decided_pairs
+from application.receipts import WriteReceipt
 from application.views.check import check_views, dump
 from domain.errors import LinkRefused
 from domain.link import Evidence, Link

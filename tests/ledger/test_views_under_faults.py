@@ -193,7 +193,7 @@ def test_text_no_store_can_hold_that_reached_the_log_does_not_stop_the_views(
 ) -> None:
     """The ledger refuses NUL on the way in; an event recorded before it did still projects
     (PostgreSQL cannot hold NUL in text) and the views still equal a replay."""
-    monkeypatch.setattr(ledger_module, "_check_storable", lambda _aggregates: None)
+    monkeypatch.setattr(ledger_module, "check_storable", lambda _aggregates: None)
     register(services, "NUL\x00NAME")
     monkeypatch.undo()
     register(services, "AFTER")
