@@ -23,7 +23,7 @@ def check_storable(events: Sequence[tuple[Any, bytes | None]]) -> None:
 
 
 ESCAPED_CONTROL = re.compile(r"(?<!\\)(?:\\\\)*\\[ubf]")
-"""A control character as the JSON encoder escapes it (``\u0000``, ``\b``, ``\f``; the
+r"""A control character as the JSON encoder escapes it (``\u0000``, ``\b``, ``\f``; the
 escapes of tab, line feed and carriage return are allowed), after any escaped backslashes."""
 
 

@@ -78,9 +78,9 @@ _RAND_B = (1 << 62) - 1
 
 class NameBasedIds:
     """Name-based ids in a namespace (RFC 9562, version 5): the very ids ``uuid.uuid5``
-    gives, in half its time. It reads the namespace's bytes again and sets the version on
-    the bytes, each in Python, for every id; here the bytes are read once and the version set
-    on the integer. Every registration makes one (its reference's claim)."""
+    gives, in half its time. ``uuid.uuid5`` reads the namespace's bytes again and sets the
+    version on the bytes, each in Python, for every id; here the bytes are read once and the
+    version is set on the integer. Every registration makes one (its reference's claim)."""
 
     def __init__(self, namespace: UUID) -> None:
         self.prefix = namespace.bytes
