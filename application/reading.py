@@ -33,6 +33,9 @@ from application.views.rows import stamp
 from application.views.store import Cursor, ViewStore
 from domain.errors import InvalidValue, LedgerError, SubjectNotFound
 
+T = TypeVar("T")
+"""What a read made at a guessed point gives back (``Reader.at_last_ends``)."""
+
 
 class ViewsBehind(LedgerError):
     """The views have not reached the position the read asked for; try again shortly."""
@@ -47,9 +50,6 @@ class Page:
     items: list[dict[str, Any]]
     next_cursor: str | None
     point: ReadPoint
-
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
