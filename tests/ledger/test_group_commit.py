@@ -1,12 +1,6 @@
-"""Writes that arrive together are stored together, on every store, and stay each its own.
-
-A group's writes are checked one by one, each on the state the writes before it left, and
-stored in one transaction. Each still gets its own receipt or its own error, its own
-idempotency claim and its own transaction boundary: a read never sees half of one write.
-
-To make a group of chosen writes, the first write is held while it is being checked (by the
-ledger's clock, which it reads) while the others queue one after another; released, they
-form the next group, in the order they queued.
+"""Writes that arrive together are stored together, on every store, and each is answered on
+its own: checked on the state the writes before it left, with its own receipt or its own error.
+Here too is how the tests make a group of chosen writes (``Group``, the ``group`` fixture).
 """
 
 from __future__ import annotations
@@ -14,9 +8,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -30,34 +23,20 @@ from application.commands import (
     RecordAction,
     RegisterSubject,
 )
-from application.commits import boundaries
-from application.errors import PreconditionFailed, WriteConflict
-from application.idempotency import (
-    COMMITTED,
-    IN_FLIGHT,
-    Claim,
-    ClaimLost,
-    IdempotencyStore,
-    IdempotentRequest,
-    receipt_from_json,
-)
+from application.errors import PreconditionFailed
+from application.idempotency import Claim
 from application.ledger import Ledger
 from application.receipts import WriteReceipt
-from application.storage import persistence_env
-from application.tables import Tables
-from domain.errors import InvalidValue, LedgerError, ReferenceTaken, SubjectNotFound
+from domain.errors import InvalidValue, LedgerError, SubjectNotFound
 from domain.values import (
     Actor,
     Authority,
     MeasureKind,
     Name,
     Profile,
-    Reference,
     Source,
     SubjectKind,
 )
-from tests.ledger.test_idempotency_claims import LEASE
-from tests.support.clock import SecondsClock
 from tests.support.ledgers import log_dump
 
 ACTOR = Actor("k1", "group test")
@@ -101,26 +80,6 @@ def amend(subject_id: UUID, name: str, expected_version: int | None = None) -> A
     )
 
 
-@pytest.fixture
-def claims(tables: Tables, time: SecondsClock) -> IdempotencyStore:
-    return IdempotencyStore(tables, now=time, ttl=86_400, lease=LEASE)
-
-
-def claim(claims: IdempotencyStore, key: str) -> Claim:
-    begun = claims.begin(IdempotentRequest("k1", key, "fingerprint"))
-    assert isinstance(begun, Claim)
-    return begun
-
-
-def stored_claim(tables: Tables, key: str) -> tuple[str, WriteReceipt | None]:
-    with tables.transaction(commit=False) as sql:
-        sql.execute("SELECT state, receipt FROM {ledger_idempotency} WHERE key = ?", (key,))
-        row = sql.fetchone()
-    assert row is not None
-    receipt = None if row["receipt"] is None else receipt_from_json(row["receipt"])
-    return str(row["state"]), receipt
-
-
 class HeldClock:
     """The ledger's clock, making the first write that reads it wait until ``release``."""
 
@@ -143,7 +102,11 @@ class Outcome:
 
 
 class Group:
-    """Writes run in threads of their own, queued in a known order behind a held write."""
+    """Writes run in threads of their own, queued in a known order behind a held write.
+
+    The first write is held while it is being checked (by the ledger's clock, which it reads)
+    while the others queue one after another; released, they form the next group, in the
+    order they queued."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
@@ -294,165 +257,6 @@ def test_a_refused_write_takes_nothing_from_the_others_in_its_group(
     assert ledger.subject(shared).version == 4
 
 
-def test_each_idempotency_claim_commits_with_its_own_write(
-    ledger: Ledger,
-    group: Callable[[], Group],
-    claims: IdempotencyStore,
-    tables: Tables,
-    time: SecondsClock,
-) -> None:
-    first, lost, last = (claim(claims, key) for key in ("first", "lost", "last"))
-    time.now += LEASE + 1
-    retry = claim(claims, "lost")  # took the key over: the first attempt can no longer commit
-    lost_id = uuid.uuid4()
-    writes = group()
-    outcomes = [
-        writes.add(register_and_designate("FIRST"), first),
-        writes.add(register_and_designate("LOST", lost_id), lost),
-        writes.add(designate(str(lost_id), ("DPRK3",))),  # checked again: LOST is not stored
-        writes.add(register_and_designate("LAST"), last),
-        writes.add(register_and_designate("UNCLAIMED")),
-    ]
-    writes.run()
-    assert writes.sizes[:2] == [1, len(outcomes)]
-    assert isinstance(outcomes[1].error, ClaimLost)
-    assert isinstance(outcomes[2].error, SubjectNotFound)
-    stored = [received(outcomes[i]) for i in (0, 3, 4)]
-    assert_log_matches(ledger, [received(writes.outcomes[0]), *stored])
-    assert len(log_dump(ledger)) == 2 * 4
-    for key, receipt in (("first", stored[0]), ("last", stored[1])):
-        state, planned = stored_claim(tables, key)
-        assert state == COMMITTED
-        assert planned is not None
-        assert [e.event_id for e in planned.events] == [e.event_id for e in receipt.events]
-    assert stored_claim(tables, "lost") == (IN_FLIGHT, None)
-    again = ledger.execute(register_and_designate("LOST", lost_id), ACTOR, retry)
-    assert again.subject_ids == [lost_id]
-    assert stored_claim(tables, "lost")[0] == COMMITTED
-
-
-def test_a_read_at_any_position_never_sees_part_of_one_write_of_a_group(
-    ledger: Ledger, group: Callable[[], Group]
-) -> None:
-    shared = ledger.execute(register(name="SHARED"), ACTOR).subject_ids[0]
-    writes = group()
-    outcomes = [
-        writes.add(register_and_designate("ALPHA")),
-        writes.add(amend(shared, "ONE")),
-        writes.add(
-            RecordAction(
-                (
-                    register("BRAVO"),
-                    designate("s"),
-                    designate("s", ("DPRK3",)),
-                ),
-                citation=CITED,
-            )
-        ),
-        writes.add(register_and_designate("CHARLIE")),
-    ]
-    writes.run()
-    receipts = [received(writes.outcomes[0]), *(received(outcome) for outcome in outcomes)]
-    ends = {0, 1, *(receipt.position for receipt in receipts if receipt.position)}
-    found = boundaries(ledger.recorder)
-    for position in range(1, ledger.last_position() + 1):
-        assert found.at_or_before(position) == max(end for end in ends if end <= position)
-
-
-def test_two_writes_creating_the_same_subject_in_one_group_store_it_once(
-    ledger: Ledger, group: Callable[[], Group]
-) -> None:
-    same = uuid.uuid4()
-    writes = group()
-    outcomes = [
-        writes.add(register_and_designate("ONCE", same)),
-        writes.add(register_and_designate("TWICE", same)),
-        writes.add(register_and_designate("OTHER")),
-    ]
-    writes.run()
-    assert received(outcomes[0]).subject_ids == [same]
-    assert isinstance(outcomes[1].error, WriteConflict)
-    received(outcomes[2])
-    assert ledger.subject(same).version == 2
-
-
-def test_a_write_reads_what_the_writes_before_it_in_its_group_made(
-    ledger: Ledger, group: Callable[[], Group]
-) -> None:
-    """What the group reads ahead of its writes (the subject below, known absent then) never
-    hides what an earlier write of the group made."""
-    made = uuid.uuid4()
-    writes = group()
-    outcomes = [
-        writes.add(register("MADE", made)),
-        writes.add(replace(designate("s"), subject=made)),
-        writes.add(amend(made, "MADE AGAIN")),
-    ]
-    writes.run()
-    for outcome in outcomes:
-        received(outcome)
-    assert writes.sizes[-1] == 3
-    assert ledger.subject(made).version == 3
-
-
-def test_a_reference_claimed_by_a_write_of_the_group_is_taken_for_the_next(
-    ledger: Ledger, group: Callable[[], Group]
-) -> None:
-    reference = Reference(Authority.US_OFAC, "77001")
-    writes = group()
-    first = writes.add(replace(register("FIRST"), references=(reference,)))
-    second = writes.add(replace(register("SECOND"), references=(reference,)))
-    other = writes.add(
-        replace(register("OTHER"), references=(Reference(Authority.US_OFAC, "77002"),))
-    )
-    writes.run()
-    holder = received(first).subject_ids[0]
-    assert isinstance(second.error, ReferenceTaken)
-    received(other)
-    assert ledger.subject_id_for(reference) == holder
-
-
-def test_references_claimed_before_the_group_are_refused_or_taken_over_as_alone(
-    ledger: Ledger, group: Callable[[], Group]
-) -> None:
-    # A group takes the claims of the references it registers to be new, without reading
-    # them: one that exists must still be refused, or taken over from a subject that let it
-    # go, and the other writes of the group stored.
-    held, released = Reference(Authority.US_OFAC, "77011"), Reference(Authority.US_OFAC, "77012")
-    holder = ledger.execute(replace(register("HOLDS"), references=(held,)), ACTOR).subject_ids[0]
-    former = ledger.execute(replace(register("GAVE UP"), references=(released,)), ACTOR)
-    ledger.execute(replace(amend(former.subject_ids[0], "GAVE UP"), references=()), ACTOR)
-    before = log_dump(ledger)
-    writes = group()
-    taken = writes.add(replace(register("TAKEN"), references=(held,)))
-    heir = writes.add(replace(register("HEIR"), references=(released,)))
-    other = writes.add(
-        replace(register("OTHER"), references=(Reference(Authority.US_OFAC, "77013"),))
-    )
-    writes.run()
-    assert isinstance(taken.error, ReferenceTaken)
-    assert ledger.subject_id_for(held) == holder
-    assert ledger.subject_id_for(released) == received(heir).subject_ids[0]
-    new = Reference(Authority.US_OFAC, "77013")
-    assert ledger.subject_id_for(new) == received(other).subject_ids[0]
-    # The held write, the heir (subject, claim taken over) and the other (subject, claim).
-    assert len(log_dump(ledger)) == len(before) + 2 + 2 + 2
-
-
-def test_a_write_alone_registering_a_held_reference_is_refused_at_once(
-    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    held = Reference(Authority.US_OFAC, "77021")
-    ledger.execute(replace(register("HOLDS"), references=(held,)), ACTOR)
-    before = log_dump(ledger)
-    waits: list[int] = []
-    monkeypatch.setattr("application.ledger._back_off", waits.append)
-    with pytest.raises(ReferenceTaken):
-        ledger.execute(replace(register("TAKEN"), references=(held,)), ACTOR)
-    assert log_dump(ledger) == before
-    assert waits == [], "checked again at once, reading the claim, not after a back-off"
-
-
 def test_many_threads_writing_at_once_each_get_their_own_receipt(ledger: Ledger) -> None:
     shared = ledger.execute(register(name="SHARED"), ACTOR).subject_ids[0]
     threads, writes = 12, 6
@@ -487,17 +291,3 @@ def test_many_threads_writing_at_once_each_get_their_own_receipt(ledger: Ledger)
     )
     assert amended == list(range(2, 2 + (threads // 2) * writes))
     assert len(log_dump(ledger)) == 1 + (threads // 2) * writes * 3
-
-
-def test_a_sqlite_ledger_commits_durably(tmp_path: Path) -> None:
-    """Each commit is flushed to disk before the write is answered: the write-ahead log
-    with ``synchronous=FULL``."""
-    ledger = Ledger(env=persistence_env(f"sqlite:///{tmp_path}/durable.db"))
-    try:
-        with ledger.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
-            cursor.execute("PRAGMA journal_mode")
-            assert cursor.fetchone()[0] == "wal"
-            cursor.execute("PRAGMA synchronous")
-            assert cursor.fetchone()[0] == 2  # FULL
-    finally:
-        ledger.close()
