@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from application.importers import legacy_csv
 from application.importers.ofac_csv import SdnRow, iter_sdn_rows
 from application.importers.records import MalformedPublication
-from tests.unit.importers.test_ofac_csv import BANK, NULLS, SOIN, TITLED, VESSEL, published
+from tests.support.sdn_rows import BANK, NULLS, SOIN, published
+from tests.unit.importers.test_ofac_csv import TITLED, VESSEL
 
 SPREAD = BANK.replace("CUBA]", "CU\r\nBA]")
 """A row written over two lines (a line break inside quotes)."""
