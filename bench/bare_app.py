@@ -2,8 +2,9 @@
 
 The bare floor: async endpoints that answer with dicts shaped like the ledger's own answers
 (a subject document of one designation; a page of 100 measures), built afresh for every
-request, served by uvicorn with the settings ``ledger serve`` uses (uvloop and httptools when
-installed, no uvicorn access log). No database, no key, no logging: what is left is the cost
+request, served by uvicorn with the settings ``ledger serve`` uses (uvloop, and httptools with each
+answer's head written with its body where the ledger under test has that protocol; no uvicorn
+access log). No database, no key, no logging: what is left is the cost
 of the framework and the server, which the ledger cannot go below.
 
 The work floor (``/floor/...``, when ``BARE_FLOOR_DB`` names a SQLite file): the least any
@@ -259,8 +260,19 @@ def main() -> None:
         log_config=None,
         access_log=False,
         loop="auto",
-        http="auto",
+        http=_ledger_protocol(),
     )
+
+
+def _ledger_protocol() -> str:
+    """The HTTP protocol ``ledger serve`` runs, where the ledger on the path has one of its
+    own (an older checkout compared with ``--project`` may not): the floor then gains what
+    the ledger gains."""
+    try:
+        from api.http_protocol import HeadWithBodyProtocol
+    except ImportError:
+        return "auto"
+    return f"{HeadWithBodyProtocol.__module__}:{HeadWithBodyProtocol.__name__}"
 
 
 if __name__ == "__main__":
