@@ -10,16 +10,20 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from application.bootstrap import Services
 from application.commands import Citation, RegisterSubject
 from application.receipts import event_type
+from application.views.batch import PRINTABLE_ASCII
 from application.views.batch import storable as storable_rows
 from application.views.check import DUMP_ORDER, dump
 from application.views.projector import Projector
 from application.views.rows import measure_rows, profile_rows, stamp
 from domain.errors import LedgerError
 from domain.subject import Subject
+from domain.text import first_unacceptable
 from domain.values import Actor, Name, Profile, SubjectKind
 from tests.ledger.test_projection import a_busy_history
 from tests.support.clock import FakeClock
@@ -191,3 +195,18 @@ def test_a_projector_with_a_tiny_memory_projects_the_same_rows(
     services.projector.batch_size = 5
     services.projector.catch_up()
     assert dump(services.views)[1] == storable(reference_views(services))
+
+
+@given(st.lists(st.one_of(st.text(), st.integers(), st.none()), max_size=6))
+def test_a_row_is_kept_as_it_is_exactly_when_its_text_is_printable_ascii(row: list[Any]) -> None:
+    text = "".join(value for value in row if isinstance(value, str))
+    kept = storable_rows([row])[0]
+    if text.isascii() and text.isprintable():
+        assert kept == row
+    else:
+        assert all(first_unacceptable(value) is None for value in kept if isinstance(value, str))
+
+
+def test_the_printable_bytes_are_those_str_isprintable_accepts_of_ascii() -> None:
+    accepted = bytes(code for code in range(128) if chr(code).isprintable())
+    assert accepted == PRINTABLE_ASCII
