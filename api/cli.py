@@ -71,6 +71,7 @@ def serve(
     """Serve the HTTP API; SIGTERM lets requests in flight finish, then exits with status 0."""
     import uvicorn
 
+    from api.http_protocol import UVICORN_HTTP
     from api.logging import configure_logging
     from api.main import create_app
 
@@ -99,7 +100,7 @@ def serve(
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
         # uvloop when it is installed; httptools, each answer's head sent with its body.
         "loop": "auto",
-        "http": "api.http_protocol:HeadWithBodyProtocol",
+        "http": UVICORN_HTTP,
         # The Date and Server headers cost nothing per request: uvicorn encodes them once and
         # renews the date once per tick of its main loop, not per answer.
     }

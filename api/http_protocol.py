@@ -73,3 +73,8 @@ class HeadWithBodyProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         held = HeadHeldTransport(transport, self.loop)
         super().connection_made(cast(asyncio.Transport, held))
+
+
+UVICORN_HTTP = f"{__name__}:{HeadWithBodyProtocol.__name__}"
+"""The protocol as uvicorn's ``http`` option names it: an import path, which each worker
+process of ``ledger serve --workers N`` imports for itself."""

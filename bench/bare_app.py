@@ -269,10 +269,10 @@ def _ledger_protocol() -> str:
     own (an older checkout compared with ``--project`` may not): the floor then gains what
     the ledger gains."""
     try:
-        from api.http_protocol import HeadWithBodyProtocol
+        from api.http_protocol import UVICORN_HTTP
     except ImportError:
         return "auto"
-    return f"{HeadWithBodyProtocol.__module__}:{HeadWithBodyProtocol.__name__}"
+    return UVICORN_HTTP
 
 
 if __name__ == "__main__":

@@ -8,11 +8,11 @@ from functools import cache
 
 from application.proofs import merkle
 from application.proofs.merkle import NodeKey
-from tests.support.merkle_reference import ref_leaf
+from tests.support.rfc9162 import hash_leaf
 
 MAX_LEAVES = 3000
 ENTRIES = [b"entry %d" % i for i in range(MAX_LEAVES)]
-LEAVES = [ref_leaf(entry) for entry in ENTRIES]
+LEAVES = [hash_leaf(entry) for entry in ENTRIES]
 
 
 @cache

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.proofs import merkle
-from tests.support.merkle_reference import ref_mth, ref_path, ref_verify_inclusion
+from tests.support.merkle_reference import ref_mth, ref_path
 from tests.support.merkle_sample_tree import (
     ENTRIES,
     LEAVES,
@@ -18,6 +18,7 @@ from tests.support.merkle_sample_tree import (
     inclusion,
     tree_root,
 )
+from tests.support.rfc9162 import verify_inclusion
 
 # Every (index, size) up to 40, grouped by size to keep the test count sane.
 SMALL_SIZES = range(1, 41)
@@ -33,7 +34,7 @@ def check_inclusion_proof_is_the_rfc_path_and_verifies(index: int, size: int) ->
     proof = inclusion(index, size)
     root = ref_mth(ENTRIES[:size])
     assert proof == ref_path(index, ENTRIES[:size])
-    assert ref_verify_inclusion(index, size, LEAVES[index], proof, root)
+    assert verify_inclusion(index, size, LEAVES[index], proof, root)
     assert merkle.verify_inclusion(index, size, LEAVES[index], proof, root)
 
 
@@ -48,10 +49,10 @@ def check_a_tampered_inclusion_proof_fails(index: int, size: int) -> None:
     root = ref_mth(ENTRIES[:size])
     for position in range(len(proof)):
         bad = flipped(proof, position)
-        assert not ref_verify_inclusion(index, size, LEAVES[index], bad, root)
+        assert not verify_inclusion(index, size, LEAVES[index], bad, root)
         assert not merkle.verify_inclusion(index, size, LEAVES[index], bad, root)
     for other in {index - 1, index + 1} & set(range(size)):
-        assert not ref_verify_inclusion(other, size, LEAVES[index], proof, root)
+        assert not verify_inclusion(other, size, LEAVES[index], proof, root)
         assert not merkle.verify_inclusion(other, size, LEAVES[index], proof, root)
     assert not merkle.verify_inclusion(index, size, LEAVES[index + 1], proof, root)
 
@@ -67,11 +68,11 @@ def check_an_inclusion_proof_fails_for_a_wrong_size(index: int, size: int) -> No
     for other in {size - 1, size + 1} - set(range(index + 1)):
         # Against the other tree's own root, a proof of this tree cannot hold.
         other_root = ref_mth(ENTRIES[:other])
-        assert not ref_verify_inclusion(index, other, LEAVES[index], proof, other_root)
+        assert not verify_inclusion(index, other, LEAVES[index], proof, other_root)
         assert not merkle.verify_inclusion(index, other, LEAVES[index], proof, other_root)
         # Against this tree's root, the size fixes how long a proof must be.
         root = ref_mth(ENTRIES[:size])
-        expected = ref_verify_inclusion(index, other, LEAVES[index], proof, root)
+        expected = verify_inclusion(index, other, LEAVES[index], proof, root)
         assert merkle.verify_inclusion(index, other, LEAVES[index], proof, root) == expected
         if len(ref_path(index, ENTRIES[:other])) != len(proof):
             assert not expected
@@ -85,5 +86,5 @@ def test_random_inclusion_proofs_match_the_reference(case: tuple[int, int]) -> N
     proof = inclusion(index, size)
     assert proof == ref_path(index, ENTRIES[:size])
     root = tree_root(size)
-    assert ref_verify_inclusion(index, size, LEAVES[index], proof, root)
+    assert verify_inclusion(index, size, LEAVES[index], proof, root)
     assert merkle.verify_inclusion(index, size, LEAVES[index], proof, root)
