@@ -19,6 +19,12 @@ SELECT`` per table from the rebuilt file in one transaction, then every index an
 index, as a rebuild restores them. No Python touches a row: no projector can write these rows
 in less.
 
+With ``--no-rows`` it also times a rebuild in one process that derives no view rows at all: the
+ledger's projector with its ``rows_after`` answering "nothing changed" for every event, so that
+it still reads, decodes and applies every event and writes the log's rows, and nothing else.
+That time plus SQLite's floor is what a rebuild in one process needs before it derives a
+single row, and the scan's time over it the most such a rebuild could show.
+
 Run: ``.venv/bin/python bench/rebuild.py [--events 100000] [--database URL]``.
 """
 
@@ -67,6 +73,23 @@ def sqlite_floor(rebuilt: Path) -> float:
         connection.close()
 
 
+def rebuild_without_rows(services: Any) -> float:
+    """Seconds for a rebuild in one process that derives no view rows (``--no-rows``). The
+    views are left without their rows: run it on a ledger of the benchmark's own."""
+    from unittest import mock
+
+    from application.views.rows import Touched
+
+    def nothing_changed(subject: Any, _event: Any) -> Touched:
+        return Touched(str(subject.id), subject.version, None, {}, {})
+
+    # The name the projector calls, in this process only: the rebuild runs in it (``1``).
+    with mock.patch("application.views.projector.rows_after", nothing_changed):
+        began = time.perf_counter()
+        services.projector.rebuild(1)
+        return time.perf_counter() - began
+
+
 def raw_scan(ledger: Any) -> int:
     """Every event of the log, read in pages and decoded; how many."""
     count, start = 0, 1
@@ -83,6 +106,11 @@ def main() -> None:
     common.common_arguments(parser)
     parser.add_argument("--events", type=int, default=100_000, help="size of the log")
     parser.add_argument("--database", help="default: a new SQLite file in a temporary folder")
+    parser.add_argument(
+        "--no-rows",
+        action="store_true",
+        help="also time a rebuild in one process that derives no rows (not with --database)",
+    )
     args = parser.parse_args()
     common.use_project(args.project)
     from application.bootstrap import bootstrap
@@ -116,6 +144,11 @@ def main() -> None:
 
             results = common.interleaved(args.repeats, {"rebuild": rebuild, "scan": scan})
             floor = None if args.database else sqlite_floor(Path(folder) / "rebuild.db")
+            no_rows = (
+                [rebuild_without_rows(services) for _ in range(args.repeats)]
+                if args.no_rows and not args.database
+                else None
+            )
         finally:
             services.close()
 
@@ -136,6 +169,13 @@ def main() -> None:
             f"SQLite floor: {floor:.2f} s to write the rebuilt rows with no Python per row "
             f"({events / floor:,.0f} events/s); the scan took {events / scanned:.2f} s, "
             f"the rebuild {events / rebuilt:.2f} s"
+        )
+    if floor is not None and no_rows is not None:
+        bare = common.median(no_rows)
+        report.note(
+            f"no rows derived, one process: {bare:.2f} s (median of {len(no_rows)}); with "
+            f"SQLite's floor {bare + floor:.2f} s, so a rebuild in one process shows at most "
+            f"{events / scanned / (bare + floor):.2f}"
         )
     report.show(args.json)
 
