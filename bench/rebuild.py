@@ -25,12 +25,21 @@ it still reads, decodes and applies every event and writes the log's rows, and n
 That time plus SQLite's floor is what a rebuild in one process needs before it derives a
 single row, and the scan's time over it the most such a rebuild could show.
 
+With ``--budget`` it also times the rows' derivation alone: the log decoded first, then every
+subject brought up to each of its events and ``rows_after`` (what the projector derives per
+event) timed in processor seconds around each call, nothing read or written meanwhile. The
+scan's time (reading and decoding), the derivation's and SQLite's floor are work any rebuild
+of these views does, and SQLite writes with one writer at a time: however the work were
+shared between the cores, the rebuild could take no less than their sum divided by the cores,
+and the ratio it prints is the most such a perfect rebuild could show against the scan.
+
 Run: ``.venv/bin/python bench/rebuild.py [--events 100000] [--database URL]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -90,6 +99,36 @@ def rebuild_without_rows(services: Any) -> float:
         return time.perf_counter() - began
 
 
+def derivation_alone(ledger: Any) -> tuple[int, float]:
+    """Rows derived and processor seconds spent deriving them (``--budget``): every subject
+    event of the log, decoded beforehand, applied to its subject in order and the rows it
+    touched derived, with only ``rows_after`` timed."""
+    from application.views.rows import rows_after
+    from domain.subject import Subject
+
+    events: list[Any] = []
+    start = 1
+    while notes := ledger.recorder.select_notifications(start=start, limit=PAGE):
+        events.extend(ledger.mapper.to_domain_event(note) for note in notes)
+        start = notes[-1].id + 1
+    subjects: dict[Any, Any] = {}
+    subject: Any
+    rows, spent = 0, 0.0
+    for event in events:
+        if not isinstance(event, Subject.Event):
+            continue
+        if isinstance(event, Subject.Registered):
+            subject = subjects[event.originator_id] = event.mutate(None)
+        else:
+            subject = subjects[event.originator_id]
+            event.mutate(subject)
+        began = time.process_time()
+        touched = rows_after(subject, event)
+        spent += time.process_time() - began
+        rows += len(touched.measures) + len(touched.profiles or ())
+    return rows, spent
+
+
 def raw_scan(ledger: Any) -> int:
     """Every event of the log, read in pages and decoded; how many."""
     count, start = 0, 1
@@ -110,6 +149,11 @@ def main() -> None:
         "--no-rows",
         action="store_true",
         help="also time a rebuild in one process that derives no rows (not with --database)",
+    )
+    parser.add_argument(
+        "--budget",
+        action="store_true",
+        help="also time the rows' derivation alone, and the most any rebuild could show",
     )
     args = parser.parse_args()
     common.use_project(args.project)
@@ -149,6 +193,11 @@ def main() -> None:
                 if args.no_rows and not args.database
                 else None
             )
+            derived = (
+                [derivation_alone(services.ledger) for _ in range(args.repeats)]
+                if args.budget
+                else None
+            )
         finally:
             services.close()
 
@@ -176,6 +225,17 @@ def main() -> None:
             f"no rows derived, one process: {bare:.2f} s (median of {len(no_rows)}); with "
             f"SQLite's floor {bare + floor:.2f} s, so a rebuild in one process shows at most "
             f"{events / scanned / (bare + floor):.2f}"
+        )
+    if floor is not None and derived is not None:
+        rows, deriving = derived[0][0], common.median([seconds for _, seconds in derived])
+        scan_seconds = events / scanned
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        least = (scan_seconds + deriving + floor) / cores
+        report.note(
+            f"derivation alone: {rows:,} rows in {deriving:.2f} processor s (median of "
+            f"{len(derived)}; {deriving / rows * 1e6:.1f} µs a row); scan + derivation + "
+            f"SQLite's floor shared by {cores} core(s): at least {least:.2f} s, so no rebuild "
+            f"of these views on this machine shows more than {scan_seconds / least:.2f}"
         )
     report.show(args.json)
 
