@@ -39,9 +39,9 @@ Run: ``.venv/bin/python bench/rebuild.py [--events 100000] [--database URL]``.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,11 +106,7 @@ def derivation_alone(ledger: Any) -> tuple[int, float]:
     from application.views.rows import rows_after
     from domain.subject import Subject
 
-    events: list[Any] = []
-    start = 1
-    while notes := ledger.recorder.select_notifications(start=start, limit=PAGE):
-        events.extend(ledger.mapper.to_domain_event(note) for note in notes)
-        start = notes[-1].id + 1
+    events = [ledger.mapper.to_domain_event(note) for notes in pages(ledger) for note in notes]
     subjects: dict[Any, Any] = {}
     subject: Any
     rows, spent = 0, 0.0
@@ -129,14 +125,21 @@ def derivation_alone(ledger: Any) -> tuple[int, float]:
     return rows, spent
 
 
+def pages(ledger: Any) -> Iterator[list[Any]]:
+    """The log's notifications, ``PAGE`` at a time, in order."""
+    start = 1
+    while notes := ledger.recorder.select_notifications(start=start, limit=PAGE):
+        yield notes
+        start = notes[-1].id + 1
+
+
 def raw_scan(ledger: Any) -> int:
     """Every event of the log, read in pages and decoded; how many."""
-    count, start = 0, 1
-    while notes := ledger.recorder.select_notifications(start=start, limit=PAGE):
+    count = 0
+    for notes in pages(ledger):
         for note in notes:
             ledger.mapper.to_domain_event(note)
         count += len(notes)
-        start = notes[-1].id + 1
     return count
 
 
@@ -159,7 +162,7 @@ def main() -> None:
     common.use_project(args.project)
     from application.bootstrap import bootstrap
     from application.settings import Settings
-    from application.views.split_rebuild import parts_for
+    from application.views.split_rebuild import parts_for, usable_cores
 
     with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as folder:
         database = args.database or f"sqlite:///{Path(folder) / 'rebuild.db'}"
@@ -229,7 +232,7 @@ def main() -> None:
     if floor is not None and derived is not None:
         rows, deriving = derived[0][0], common.median([seconds for _, seconds in derived])
         scan_seconds = events / scanned
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        cores = usable_cores()
         least = (scan_seconds + deriving + floor) / cores
         report.note(
             f"derivation alone: {rows:,} rows in {deriving:.2f} processor s (median of "

@@ -88,11 +88,11 @@ def parts_for(views: ViewStore, events: int, cpus: int | None = None) -> int:
     the views cannot be split (in memory) or the log is too short to pay."""
     if not getattr(views, "splits", False):  # in memory, or a store with no scratch place
         return 1
-    available = cpus if cpus is not None else _usable_cores()
+    available = cpus if cpus is not None else usable_cores()
     return max(1, min(available, MAX_PARTS, events // EVENTS_PER_PART))
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
     """The cores this process may run on (a container's share, where the system says)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
