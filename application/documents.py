@@ -19,7 +19,7 @@ from application.receipts import event_type
 from domain.ids import event_id
 from domain.state import MeasureState
 from domain.subject import Subject
-from domain.values import Profile
+from domain.values import MeasureTerms, Profile
 
 METADATA = {
     "originator_id",
@@ -105,9 +105,17 @@ def profile_document(profile: Profile) -> dict[str, Any]:
 
 def measure_document(subject: Subject, measure: MeasureState, at: datetime) -> dict[str, Any]:
     """A measure as it reads at effective time ``at``."""
-    imposed = subject.event_at(measure.imposed_version)
-    terms = measure.terms_at(at)
     subject_id = str(subject.id)  # written three times: the views make many such documents
+    return {
+        **measure_stated(subject_id, measure, measure.terms_at(at)),
+        "status": measure.status_at(at).value,
+        "in_force": measure.in_force(at),
+        **measure_recorded(subject, subject_id, measure),
+    }
+
+
+def measure_stated(subject_id: str, measure: MeasureState, terms: MeasureTerms) -> dict[str, Any]:
+    """The first part of a measure's document: what it is and the terms it states."""
     return {
         "measure_id": measure.id,
         "subject_id": subject_id,
@@ -121,8 +129,14 @@ def measure_document(subject: Subject, measure: MeasureState, at: datetime) -> d
         "effective_from": iso(measure.effective_from),
         "effective_until": plain(measure.effective_until),
         "rescinded_at": plain(measure.rescinded_at),
-        "status": measure.status_at(at).value,
-        "in_force": measure.in_force(at),
+    }
+
+
+def measure_recorded(subject: Subject, subject_id: str, measure: MeasureState) -> dict[str, Any]:
+    """The last part of a measure's document: the events that imposed and rescinded it, and
+    the source and reason recorded with its imposition."""
+    imposed = subject.event_at(measure.imposed_version)
+    return {
         "imposed_by": event_id(subject_id, measure.imposed_version),
         "rescinded_by": (
             None

@@ -20,9 +20,9 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from application.documents import measure_document, plain, profile_document
+from application.documents import measure_recorded, measure_stated, plain, profile_document
 from application.views.json_text import (
     canonical,
     canonical_and_compact,
@@ -95,13 +95,39 @@ MEASURE_EVENTS = (Subject.MeasureImposed, Subject.MeasureAmended, Subject.Rescin
 def rows_after(subject: Subject, event: Subject.Event) -> Touched:
     """The rows of the part of ``subject`` (as it stands right after ``event``) that the
     event touched."""
-    subject_id = str(subject.id)
+    alike = _Alike.of(subject)
     if isinstance(event, MEASURE_EVENTS):
         number: int = event.measure_number
         measure = subject.state.measures.get(number)
-        rows = {} if measure is None else one_measure_rows(subject, measure)
-        return Touched(subject_id, subject.version, event.measure_id, rows, None)
-    return Touched(subject_id, subject.version, None, measure_rows(subject), profile_rows(subject))
+        rows = {} if measure is None else one_measure_rows(subject, measure, alike)
+        return Touched(alike.subject_id, subject.version, event.measure_id, rows, None)
+    return Touched(
+        alike.subject_id,
+        subject.version,
+        None,
+        measure_rows(subject, alike),
+        profile_rows(subject, alike),
+    )
+
+
+class _Alike(NamedTuple):
+    """What every row of one subject holds alike, made once for all the rows an event
+    touched rather than once a row (a profile amendment reopens every row of the subject)."""
+
+    subject_id: str
+    kind: str
+    references: list[Any]
+    refs: str
+
+    @classmethod
+    def of(cls, subject: Subject) -> _Alike:
+        state = subject.state
+        return cls(
+            str(subject.id),
+            plain(state.kind),
+            plain(state.references),
+            bar_list([str(reference) for reference in state.references]),
+        )
 
 
 class MeasureRow(NamedTuple):
@@ -136,30 +162,42 @@ class ProfileRow(NamedTuple):
     names: tuple[tuple[str, str, str], ...]
 
 
-def measure_rows(subject: Subject) -> dict[str, MeasureRow]:
+def measure_rows(subject: Subject, alike: _Alike | None = None) -> dict[str, MeasureRow]:
     """Every open measure row of the subject, by digest."""
-    rows = (_measure_row(subject, segment) for segment in subject.state.segments())
+    alike = alike or _Alike.of(subject)
+    recorded: dict[int, dict[str, Any]] = {}
+    rows = (_measure_row(subject, s, alike, recorded) for s in subject.state.segments())
     return {row.digest: row for row in rows}
 
 
-def one_measure_rows(subject: Subject, measure: MeasureState) -> dict[str, MeasureRow]:
+def one_measure_rows(
+    subject: Subject, measure: MeasureState, alike: _Alike | None = None
+) -> dict[str, MeasureRow]:
     """The open rows of one measure of the subject, by digest."""
-    rows = (_measure_row(subject, s) for s in subject.state.segments_of(measure.number))
+    alike = alike or _Alike.of(subject)
+    recorded: dict[int, dict[str, Any]] = {}
+    segments = subject.state.segments_of(measure.number)
+    rows = (_measure_row(subject, s, alike, recorded) for s in segments)
     return {row.digest: row for row in rows}
 
 
-def _measure_row(subject: Subject, segment: Segment) -> MeasureRow:
+def _measure_row(
+    subject: Subject, segment: Segment, alike: _Alike, recorded: dict[int, dict[str, Any]]
+) -> MeasureRow:
+    """One segment's row. ``recorded`` keeps each measure's ``measure_recorded`` part for the
+    measure's other segments."""
     measure = segment.measure
-    terms = measure_document(subject, measure, segment.effective_from)
-    for moving in ("status", "in_force"):
-        terms.pop(moving)
-    state = subject.state
-    subject_kind = plain(state.kind)
+    tail = recorded.get(measure.number)
+    if tail is None:
+        tail = recorded[measure.number] = measure_recorded(subject, alike.subject_id, measure)
+    # The measure's document as it reads over the segment, less what moves within it (its
+    # status and whether it is in force: those the views work out at the time asked for).
+    terms = {**measure_stated(alike.subject_id, measure, segment.terms), **tail}
     document = {
         **terms,
-        "subject_kind": subject_kind,
+        "subject_kind": alike.kind,
         "primary_name": segment.profile.primary_name,
-        "references": plain(state.references),
+        "references": alike.references,
         "segment_from": plain(segment.effective_from),
         "segment_until": plain(segment.effective_until),
     }
@@ -168,10 +206,10 @@ def _measure_row(subject: Subject, segment: Segment) -> MeasureRow:
         measure_id=terms["measure_id"],
         eff_from=effective_stamp(segment.effective_from),
         eff_to=effective_stamp_or_none(segment.effective_until),
-        subject_id=terms["subject_id"],
+        subject_id=alike.subject_id,
         authority=str(terms["authority"]),
         kind=str(terms["kind"]),
-        subject_kind=str(subject_kind),
+        subject_kind=str(alike.kind),
         programs=bar_list(terms["programs"]),
         digest=_digest_of(canonical_text),
         terms_digest=_digest_of(terms_text),
@@ -179,9 +217,10 @@ def _measure_row(subject: Subject, segment: Segment) -> MeasureRow:
     )
 
 
-def profile_rows(subject: Subject) -> dict[str, ProfileRow]:
+def profile_rows(subject: Subject, alike: _Alike | None = None) -> dict[str, ProfileRow]:
     """Every open profile row of the subject, by digest: one per stretch of effective time
     over which its profile is unchanged (the first reaching back to the beginning)."""
+    alike = alike or _Alike.of(subject)
     history = subject.state.profile_history
     times = sorted({change.effective_at for change in history})
     rows: dict[str, ProfileRow] = {}
@@ -189,21 +228,19 @@ def profile_rows(subject: Subject) -> dict[str, ProfileRow]:
         ends = times[index + 1] if index + 1 < len(times) else None
         profile = value_at(history, begins)
         row = _profile_row(
-            subject, profile, BEGINNING if index == 0 else effective_stamp(begins), ends
+            alike, profile, BEGINNING if index == 0 else effective_stamp(begins), ends
         )
         rows[row.digest] = row
     return rows
 
 
 def _profile_row(
-    subject: Subject, profile: Profile, eff_from: str, ends: datetime | None
+    alike: _Alike, profile: Profile, eff_from: str, ends: datetime | None
 ) -> ProfileRow:
-    state = subject.state
-    references = [str(reference) for reference in state.references]
     document = {
-        "subject_id": str(subject.id),
-        "kind": plain(state.kind),
-        "references": plain(state.references),
+        "subject_id": alike.subject_id,
+        "kind": alike.kind,
+        "references": alike.references,
         "profile": profile_document(profile),
     }
     countries = sorted(
@@ -217,13 +254,13 @@ def _profile_row(
         b"[" + document_text + b"," + canonical(eff_from) + b"," + canonical(eff_to) + b"]"
     )
     return ProfileRow(
-        subject_id=document["subject_id"],
+        subject_id=alike.subject_id,
         eff_from=eff_from,
         eff_to=eff_to,
-        kind=str(plain(state.kind)),
+        kind=str(alike.kind),
         primary_name=profile.primary_name,
         countries=bar_list(countries),
-        refs=bar_list(references),
+        refs=alike.refs,
         digest=row_digest,
         document=text,
         names=tuple((n.value, str(plain(n.type)), normalize(n.value)) for n in profile.names),
