@@ -117,17 +117,11 @@ class _Alike(NamedTuple):
     subject_id: str
     kind: str
     references: list[Any]
-    refs: str
 
     @classmethod
     def of(cls, subject: Subject) -> _Alike:
         state = subject.state
-        return cls(
-            str(subject.id),
-            plain(state.kind),
-            plain(state.references),
-            bar_list([str(reference) for reference in state.references]),
-        )
+        return cls(str(subject.id), plain(state.kind), plain(state.references))
 
 
 class MeasureRow(NamedTuple):
@@ -221,21 +215,21 @@ def profile_rows(subject: Subject, alike: _Alike | None = None) -> dict[str, Pro
     """Every open profile row of the subject, by digest: one per stretch of effective time
     over which its profile is unchanged (the first reaching back to the beginning)."""
     alike = alike or _Alike.of(subject)
+    refs = bar_list([str(reference) for reference in subject.state.references])
     history = subject.state.profile_history
     times = sorted({change.effective_at for change in history})
     rows: dict[str, ProfileRow] = {}
     for index, begins in enumerate(times):
         ends = times[index + 1] if index + 1 < len(times) else None
         profile = value_at(history, begins)
-        row = _profile_row(
-            alike, profile, BEGINNING if index == 0 else effective_stamp(begins), ends
-        )
+        eff_from = BEGINNING if index == 0 else effective_stamp(begins)
+        row = _profile_row(alike, refs, profile, eff_from, ends)
         rows[row.digest] = row
     return rows
 
 
 def _profile_row(
-    alike: _Alike, profile: Profile, eff_from: str, ends: datetime | None
+    alike: _Alike, refs: str, profile: Profile, eff_from: str, ends: datetime | None
 ) -> ProfileRow:
     document = {
         "subject_id": alike.subject_id,
@@ -260,7 +254,7 @@ def _profile_row(
         kind=str(alike.kind),
         primary_name=profile.primary_name,
         countries=bar_list(countries),
-        refs=alike.refs,
+        refs=refs,
         digest=row_digest,
         document=text,
         names=tuple((n.value, str(plain(n.type)), normalize(n.value)) for n in profile.names),
