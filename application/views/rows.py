@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -158,28 +159,30 @@ class ProfileRow(NamedTuple):
 
 def measure_rows(subject: Subject, alike: _Alike | None = None) -> dict[str, MeasureRow]:
     """Every open measure row of the subject, by digest."""
-    alike = alike or _Alike.of(subject)
-    recorded: dict[int, dict[str, Any]] = {}
-    rows = (_measure_row(subject, s, alike, recorded) for s in subject.state.segments())
-    return {row.digest: row for row in rows}
+    return _rows_of(subject, subject.state.segments(), alike or _Alike.of(subject))
 
 
 def one_measure_rows(
     subject: Subject, measure: MeasureState, alike: _Alike | None = None
 ) -> dict[str, MeasureRow]:
     """The open rows of one measure of the subject, by digest."""
-    alike = alike or _Alike.of(subject)
-    recorded: dict[int, dict[str, Any]] = {}
     segments = subject.state.segments_of(measure.number)
-    rows = (_measure_row(subject, s, alike, recorded) for s in segments)
+    return _rows_of(subject, segments, alike or _Alike.of(subject))
+
+
+def _rows_of(subject: Subject, segments: Iterable[Segment], alike: _Alike) -> dict[str, MeasureRow]:
+    """The segments' rows, by digest; each measure's recorded part made once for all its
+    segments."""
+    recorded: dict[int, dict[str, Any]] = {}
+    rows = (_measure_row(subject, segment, alike, recorded) for segment in segments)
     return {row.digest: row for row in rows}
 
 
 def _measure_row(
     subject: Subject, segment: Segment, alike: _Alike, recorded: dict[int, dict[str, Any]]
 ) -> MeasureRow:
-    """One segment's row. ``recorded`` keeps each measure's ``measure_recorded`` part for the
-    measure's other segments."""
+    """One segment's row. ``recorded`` keeps each measure's ``measure_recorded`` part for its
+    other segments."""
     measure = segment.measure
     tail = recorded.get(measure.number)
     if tail is None:
