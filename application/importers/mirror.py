@@ -47,6 +47,8 @@ class Mirror:
         self.holdings: dict[str, Holding] = {}
         self.fingerprints: dict[str, str] = {}
         """Each reference's entry fingerprint in the last publication imported by this run."""
+        self.listed: set[str] = set()
+        """The references whose holding has the authority's designation open."""
 
     @classmethod
     def load(cls, ledger: Ledger, views: ViewStore, authority: Authority) -> Mirror:
@@ -96,3 +98,7 @@ class Mirror:
         for reference in state.references:
             if str(reference.authority) == self.authority:
                 self.holdings[reference.id] = holding
+                if holding.open_measure is None:
+                    self.listed.discard(reference.id)
+                else:
+                    self.listed.add(reference.id)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import BinaryIO, Final, NamedTuple
 
-from application.importers.legacy_csv import CsvRows
+from application.importers.legacy_csv import CsvRows, RowTable
 from application.importers.ofac_remarks import parse_remarks
 from application.importers.records import (
     ListEntry,
@@ -116,6 +116,50 @@ def iter_sdn_rows(
     rows = CsvRows(stream, source, width=12, require_end_marker=require_end_marker)
     for line, cells, text in rows:
         yield SdnRow(line, keys.add(cells[0], line), cells, source, text)
+
+
+class SdnTable(NamedTuple):
+    """The checked rows of an ``sdn.csv`` as ``iter_sdn_rows`` gives them, all at once, in
+    lists: the importer of a history of copies looks at millions of rows, nearly all of them
+    the same as in the copy before, and takes them a list at a time."""
+
+    references: list[str]
+    rows: RowTable
+    source: str
+
+    def row(self, index: int) -> SdnRow:
+        rows = self.rows
+        return SdnRow(
+            rows.lines[index],
+            self.references[index],
+            rows.cells[index],
+            self.source,
+            rows.texts[index],
+        )
+
+
+def sdn_table(
+    stream: BinaryIO, *, source: str = "sdn.csv", require_end_marker: bool = True
+) -> SdnTable:
+    """Every row of an ``sdn.csv`` (``iter_sdn_rows``), or the file's first fault."""
+    csv_rows = CsvRows(stream, source, width=12, require_end_marker=require_end_marker)
+    rows, fault = csv_rows.read_whole()
+    references = _checked_keys(rows, source)  # a key's fault comes before a later row's
+    if fault is not None:
+        raise fault
+    return SdnTable(references, rows, source)
+
+
+def _checked_keys(rows: RowTable, source: str) -> list[str]:
+    """Each row's ``ent_num``, checked as ``iter_sdn_rows`` checks them: all at once where
+    every one is plain digits, given once (nearly every file), else row by row for the
+    first fault."""
+    firsts = [cells[0] for cells in rows.cells]
+    digits = "".join(firsts)
+    if all(firsts) and digits.isascii() and digits.isdigit() and len(set(firsts)) == len(firsts):
+        return firsts
+    keys = _UniqueKeys(source, "ent_num")
+    return [keys.add(cell, line) for cell, line in zip(firsts, rows.lines, strict=True)]
 
 
 def read_alt(

@@ -1,8 +1,8 @@
 """List publications as files: what they are, when they were observed, how to read them.
 
 A publication is identified by its content: the SHA-256 of its files, read in chunks. Its
-entries are read by the streaming parsers; the importer consumes them one by one and keeps
-only the differences, so memory does not grow with the size of the list.
+entries come as a table (``Entries``): each entry's reference and fingerprint, and the entry
+itself read only if the importer asks, which it does only for what changed.
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ import re
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from functools import partial
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
-from application.importers.ofac_csv import iter_sdn_rows, read_add, read_alt
+from application.importers.ofac_csv import read_add, read_alt, sdn_table
 from application.importers.records import ListEntry
 from application.importers.un_xml import read_un_list
 from domain.errors import InvalidValue
@@ -31,18 +30,20 @@ OBSERVED_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{6}Z)")
 T = TypeVar("T")
 
 
-class Candidate(NamedTuple):
-    """One entry of a publication, read only if needed (a tuple: a history of copies makes
-    millions).
+@dataclass(frozen=True)
+class Entries:
+    """The entries of one publication, in its order: each one's reference and fingerprint,
+    and the entry itself read only if needed (an importer of a history of copies looks at
+    millions, nearly all unchanged, and takes their references and fingerprints a list at a
+    time)."""
 
-    ``fingerprint`` identifies the entry's source text: an importer that saw the same
-    fingerprint for the same reference in the previous publication knows the entry is
-    unchanged without reading it. None where the format gives no cheap fingerprint.
-    """
-
-    reference: str
-    fingerprint: str | None
-    read: Callable[[], ListEntry]
+    references: Sequence[str]
+    fingerprints: Sequence[str] | None
+    """Each entry's fingerprint, which identifies its source text: an importer that saw the
+    same fingerprint for the same reference in the previous publication knows the entry is
+    unchanged without reading it. None where the format gives no cheap fingerprint."""
+    read: Callable[[int], ListEntry]
+    """The entry at an index, read."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Publication:
     file: str
     observed_at: datetime
     sha256: str
-    candidates: Callable[[], Iterator[Candidate]]
+    entries: Callable[[], Entries]
     dates_listings: bool = False
     """Whether the list states when each entry was listed (the UN's LISTED_ON)."""
     announced_on: date | None = None
@@ -119,27 +120,27 @@ def ofac_sdn(
     """An OFAC legacy CSV publication: sdn.csv, with its alt.csv and add.csv if given."""
     paths = [p for p in (sdn, alt, add) if p is not None]
 
-    def candidates() -> Iterator[Candidate]:
+    def entries() -> Entries:
         aliases = _read(alt, read_alt) if alt else {}
         addresses = _read(add, read_add) if add else {}
         with sdn.open("rb") as stream:
-            rows = iter_sdn_rows(
+            table = sdn_table(
                 stream, source=sdn.name, require_end_marker=alt is None and add is None
             )
-            if not aliases and not addresses:
-                # The row's own text is its fingerprint: exact, and cheaper than a hash of it.
-                # (A copy without alt.csv and add.csv, as every dated copy: one look each.)
-                for row in rows:
-                    yield Candidate(row.reference, row.text, row.entry)
-                return
-            for row in rows:
-                fingerprint = row.text
-                extra = (aliases.get(row.reference), addresses.get(row.reference))
-                if extra != (None, None):
-                    fingerprint += repr(extra)
-                yield Candidate(row.reference, fingerprint, partial(row.entry, aliases, addresses))
+        references = table.references
+        if not aliases and not addresses:
+            # The row's own text is its fingerprint: exact, and cheaper than a hash of it.
+            # (A copy without alt.csv and add.csv, as every dated copy.)
+            return Entries(references, table.rows.texts, lambda index: table.row(index).entry())
+        fingerprints = [
+            _with_extra(text, aliases.get(reference), addresses.get(reference))
+            for reference, text in zip(references, table.rows.texts, strict=True)
+        ]
+        return Entries(
+            references, fingerprints, lambda index: table.row(index).entry(aliases, addresses)
+        )
 
-    return Publication(Authority.US_OFAC, sdn.name, observed_at, sha256_of(*paths), candidates)
+    return Publication(Authority.US_OFAC, sdn.name, observed_at, sha256_of(*paths), entries)
 
 
 def un_sc(path: Path) -> Publication:
@@ -147,18 +148,19 @@ def un_sc(path: Path) -> Publication:
     with path.open("rb") as stream:
         generated = read_un_list(stream, source=path.name).date_generated
 
-    def candidates() -> Iterator[Candidate]:
+    def entries() -> Entries:
         with path.open("rb") as stream:
-            for entry in read_un_list(stream, source=path.name).entries:
-                yield Candidate(entry.reference, None, partial(_same, entry))
+            listed = list(read_un_list(stream, source=path.name).entries)
+        return Entries([entry.reference for entry in listed], None, listed.__getitem__)
 
     return Publication(
-        Authority.UN_SC, path.name, generated, sha256_of(path), candidates, dates_listings=True
+        Authority.UN_SC, path.name, generated, sha256_of(path), entries, dates_listings=True
     )
 
 
-def _same(entry: ListEntry) -> ListEntry:
-    return entry
+def _with_extra(text: str, aliases: object, addresses: object) -> str:
+    """A row's fingerprint with what alt.csv and add.csv add to it, if anything."""
+    return text if (aliases, addresses) == (None, None) else text + repr((aliases, addresses))
 
 
 def _unpack(archive: Path, folder: Path) -> None:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from application.importers import legacy_csv
-from application.importers.ofac_csv import SdnRow, iter_sdn_rows
+from application.importers.ofac_csv import SdnRow, iter_sdn_rows, sdn_table
 from application.importers.records import MalformedPublication
 from tests.support.sdn_rows import BANK, NULLS, SOIN, published
 from tests.unit.importers.test_ofac_csv import TITLED, VESSEL
@@ -149,3 +149,76 @@ def _nothing_known_before_or_after() -> object:
     legacy_csv._KNOWN_LINES.clear()
     yield
     legacy_csv._KNOWN_LINES.clear()
+
+
+def read_at_once(data: bytes) -> Outcome:
+    """What ``sdn_table`` gives for a file: every row, or none and the fault."""
+    try:
+        table = sdn_table(io.BytesIO(data))
+    except MalformedPublication as fault:
+        return [], (fault.line, fault.message)
+    return [table.row(index) for index in range(len(table.references))], None
+
+
+ODD_LINES = [
+    *LINES,
+    SOIN.replace("Male", "Ma\x85le"),  # a line break to ``str.splitlines``, not to a reader
+    BANK.replace("CUBA]", "CU\x0cBA]"),
+    VESSEL.replace(",", ",\r", 1),  # a bare CR ends a line
+]
+
+
+def odd_copies() -> st.SearchStrategy[bytes]:
+    """Files as ``copies``, with rows of line breaks of every kind."""
+    return st.builds(
+        lambda rows, newline, end: ("".join(r + newline for r in rows) + end).encode("latin-1"),
+        st.lists(st.sampled_from(ODD_LINES), max_size=8),
+        st.sampled_from(["\r\n", "\n", "\r"]),
+        st.sampled_from(["\x1a", "", "\x1a\r\n" + BANK]),
+    )
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(before=odd_copies(), copy=odd_copies())
+def test_a_copy_read_at_once_gives_what_reading_it_row_by_row_gives(
+    before: bytes, copy: bytes
+) -> None:
+    legacy_csv._KNOWN_LINES.clear()
+    read(before)
+    rows, fault = read(copy)
+    legacy_csv._KNOWN_LINES.clear()
+    read(before)  # the same lines known as for the reading row by row
+
+    assert read_at_once(copy) == ([] if fault else rows, fault)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(before=odd_copies(), copy=odd_copies())
+def test_what_a_copy_read_at_once_gives_does_not_depend_on_the_copy_read_before(
+    before: bytes, copy: bytes
+) -> None:
+    legacy_csv._KNOWN_LINES.clear()
+    alone = read_at_once(copy)
+    read_at_once(before)
+
+    assert read_at_once(copy) == alone
+
+
+def test_a_key_given_twice_is_named_before_a_later_broken_row() -> None:
+    copy = published(BANK, SOIN, BANK, '9,"GARBAGE"x,-0- ,"SDGT"').getvalue()
+
+    assert read_at_once(copy) == ([], (3, "ent_num 306 was already given on line 1"))
+    assert read(copy)[1] == (3, "ent_num 306 was already given on line 1")
+
+
+def test_a_line_too_long_is_refused_alike_read_at_once() -> None:
+    long_cell = "A" * legacy_csv._MAX_LINE_CHARS
+    copy = published(SOIN, f'7,"{long_cell}",-0- ,"SDGT",{NULLS},-0- ').getvalue()
+
+    fault = read(copy)[1]
+    assert fault == (2, "line too long")
+    assert read_at_once(copy) == ([], fault)
