@@ -366,5 +366,5 @@ def _answer(staged: Sequence[Staged], positions: Sequence[int]) -> None:
     start = 0
     for each in staged:
         end = start + len(each.events)
-        each.write.succeed(receipt_of(each.events, positions[start:end]))
+        each.write.succeed(receipt_of(each.events, positions[start:end], each.aggregates))
         start = end

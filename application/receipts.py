@@ -3,10 +3,12 @@ position (``WriteReceipt``), made from the events it stored."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.domain import BaseAggregate
 
 from domain.link import Link
 from domain.subject import Subject
@@ -42,6 +44,12 @@ class WriteReceipt:
 
     events: tuple[RecordedEvent, ...]
     position: int | None
+    aggregates: Mapping[UUID, BaseAggregate[UUID]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """The aggregates as the write left them, by id, for a caller in this process that goes
+    on from them (an importer's mirror of the list) rather than read them back; none in a
+    receipt made again from what was recorded."""
 
     @property
     def subject_ids(self) -> list[UUID]:
@@ -56,8 +64,13 @@ class WriteReceipt:
         return list(dict.fromkeys(e.measure_id for e in self.events if e.measure_id))
 
 
-def receipt_of(events: Sequence[Any], positions: Sequence[int] | None) -> WriteReceipt:
-    """The receipt of a write's events; without positions, of a save about to be made."""
+def receipt_of(
+    events: Sequence[Any],
+    positions: Sequence[int] | None,
+    aggregates: Sequence[BaseAggregate[UUID]] = (),
+) -> WriteReceipt:
+    """The receipt of a write's events (and of the aggregates it left, if given); without
+    positions, of a save about to be made."""
     at = list(positions) if positions is not None else [0] * len(events)
     recorded = tuple(
         RecordedEvent(
@@ -71,4 +84,5 @@ def receipt_of(events: Sequence[Any], positions: Sequence[int] | None) -> WriteR
         for event, position in zip(events, at, strict=True)
         if isinstance(event, (Subject.Event, Link.Event))
     )
-    return WriteReceipt(recorded, max(at) if positions and at else None)
+    left = {aggregate.id: aggregate for aggregate in aggregates}
+    return WriteReceipt(recorded, max(at) if positions and at else None, left)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import BaseAggregate
 
 from application.bootstrap import Services
 from application.commands import (
@@ -26,7 +24,6 @@ from application.importers.diff import plan_import
 from application.importers.mirror import Mirror
 from application.importers.publications import Publication
 from application.read_ahead import read_aggregates, subject_of
-from application.receipts import WriteReceipt
 from domain.publications import PublicationLog
 from domain.reference_claim import ReferenceClaim
 from domain.subject import Subject
@@ -58,7 +55,6 @@ class Importer:
 
     def run(self, publication: Publication) -> ImportSummary:
         log = self._publication_log(publication.authority)
-        log_version = 0 if log is None else log.version
         if log is not None and log.has(publication.sha256):
             return ImportSummary(publication.file, publication.observed_at, already_imported=True)
         if log is not None:
@@ -76,9 +72,13 @@ class Importer:
         self.logs.pop(publication.authority, None)
         with read_ahead(ahead):
             receipt = self.services.ledger.execute(RecordAction((*plan.commands, mark)), self.actor)
-        mirror.refresh(receipt.subject_ids, _saved(ahead, receipt))
-        if log is not None and _is_saved(log, log_version + 1):
-            self.logs[publication.authority] = log
+        left = receipt.aggregates
+        mirror.refresh(
+            receipt.subject_ids, {i: s for i, s in left.items() if isinstance(s, Subject)}
+        )
+        saved_log = left.get(PublicationLog.id_for(publication.authority))
+        if isinstance(saved_log, PublicationLog):
+            self.logs[publication.authority] = saved_log
         mirror.fingerprints = plan.fingerprints
         return ImportSummary(
             publication.file,
@@ -123,19 +123,3 @@ class Importer:
             return None
         assert isinstance(log, PublicationLog)
         return log
-
-
-def _is_saved(aggregate: BaseAggregate[UUID], version: int | None) -> bool:
-    """Whether the aggregate, read ahead, is the one the action saved: a command checked
-    again on a fresh read leaves it behind, at a version the action did not end on."""
-    return not aggregate.pending_events and aggregate.version == version
-
-
-def _saved(ahead: Ahead, receipt: WriteReceipt) -> dict[UUID, Subject]:
-    """The subjects read ahead that stand now as the action left them."""
-    versions = {event.subject_id: event.version for event in receipt.events}
-    return {
-        subject_id: subject
-        for subject_id, subject in ahead.items()
-        if isinstance(subject, Subject) and _is_saved(subject, versions.get(subject_id))
-    }
