@@ -4,6 +4,7 @@ the file itself is at fault."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +24,7 @@ PLAIN = f"5,PLAIN NAME,-0- ,SDGT,{NULLS},-0- "
 """A row without quotes: it can stand inside a quoted cell as it is."""
 
 Outcome = tuple[list[SdnRow], tuple[int, str] | None]
+Files = st.SearchStrategy[bytes]
 
 
 def read(data: bytes) -> Outcome:
@@ -118,30 +120,14 @@ LINES = [
 ]
 
 
-def copies() -> st.SearchStrategy[bytes]:
+def copies(lines: list[str] = LINES, newlines: tuple[str, ...] = ("\r\n", "\n")) -> Files:
     """Files of rows good and bad, in any order, ended in any way."""
     return st.builds(
         lambda rows, newline, end: ("".join(r + newline for r in rows) + end).encode("latin-1"),
-        st.lists(st.sampled_from(LINES), max_size=8),
-        st.sampled_from(["\r\n", "\n"]),
+        st.lists(st.sampled_from(lines), max_size=8),
+        st.sampled_from(newlines),
         st.sampled_from(["\x1a", "", "\x1a\r\n" + BANK]),
     )
-
-
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(before=copies(), copy=copies())
-def test_what_a_copy_gives_does_not_depend_on_the_copy_read_before(
-    before: bytes, copy: bytes
-) -> None:
-    legacy_csv._KNOWN_LINES.clear()
-    alone = read(copy)
-
-    read(before)
-    after = read(copy)
-
-    assert after == alone
 
 
 @pytest.fixture(autouse=True)
@@ -168,14 +154,9 @@ ODD_LINES = [
 ]
 
 
-def odd_copies() -> st.SearchStrategy[bytes]:
+def odd_copies() -> Files:
     """Files as ``copies``, with rows of line breaks of every kind."""
-    return st.builds(
-        lambda rows, newline, end: ("".join(r + newline for r in rows) + end).encode("latin-1"),
-        st.lists(st.sampled_from(ODD_LINES), max_size=8),
-        st.sampled_from(["\r\n", "\n", "\r"]),
-        st.sampled_from(["\x1a", "", "\x1a\r\n" + BANK]),
-    )
+    return copies(ODD_LINES, ("\r\n", "\n", "\r"))
 
 
 @settings(
@@ -194,18 +175,21 @@ def test_a_copy_read_at_once_gives_what_reading_it_row_by_row_gives(
     assert read_at_once(copy) == ([] if fault else rows, fault)
 
 
+@pytest.mark.parametrize("reading", [read, read_at_once], ids=["row by row", "at once"])
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(before=odd_copies(), copy=odd_copies())
-def test_what_a_copy_read_at_once_gives_does_not_depend_on_the_copy_read_before(
-    before: bytes, copy: bytes
+def test_what_a_copy_gives_does_not_depend_on_the_copy_read_before(
+    reading: Callable[[bytes], Outcome], before: bytes, copy: bytes
 ) -> None:
     legacy_csv._KNOWN_LINES.clear()
-    alone = read_at_once(copy)
-    read_at_once(before)
+    alone = reading(copy)
 
-    assert read_at_once(copy) == alone
+    reading(before)
+    after = reading(copy)
+
+    assert after == alone
 
 
 def test_a_key_given_twice_is_named_before_a_later_broken_row() -> None:
