@@ -7,7 +7,7 @@ A history of dated copies repeats nearly every row from one copy to the next. A 
 held one whole row and passed every check of a row is remembered with its cells until the
 next file of the same width is read whole (``_KNOWN_LINES``): the same line there needs no
 parsing and no checking again, only the checks that concern the whole file (the end of the
-file here; unique keys where the caller keeps them). ``CsvRows.table`` takes such lines a
+file here; unique keys where the caller keeps them). ``CsvRows.read_whole`` takes such lines a
 stretch at a time rather than a row at a time: an import of the whole history reads some 3.6
 million rows, nearly all of them known.
 """
@@ -185,7 +185,7 @@ class CsvRows:
 
     def _expect_end(self, reader: Reader, lines: _Lines | _ListedLines, *, rows: int) -> None:
         """Nothing may follow the end-of-file marker, and something must precede it."""
-        line = lines.count + 1 if isinstance(lines, _Lines) else lines.position + 1
+        line = lines.count + 1
         if self._next_row(reader, line) is not None:
             message = "data after the end-of-file marker 0x1A"
             raise MalformedPublication(self._source, line, message)
@@ -287,3 +287,8 @@ class _ListedLines:
         self.last = self._lines[self.position]
         self.position += 1
         return self.last
+
+    @property
+    def count(self) -> int:
+        """Lines given so far, as ``_Lines`` counts them."""
+        return self.position
