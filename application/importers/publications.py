@@ -127,17 +127,21 @@ def ofac_sdn(
             table = sdn_table(
                 stream, source=sdn.name, require_end_marker=alt is None and add is None
             )
-        references = table.references
-        if not aliases and not addresses:
-            # The row's own text is its fingerprint: exact, and cheaper than a hash of it.
-            # (A copy without alt.csv and add.csv, as every dated copy.)
-            return Entries(references, table.rows.texts, lambda index: table.row(index).entry())
-        fingerprints = [
-            _with_extra(text, aliases.get(reference), addresses.get(reference))
-            for reference, text in zip(references, table.rows.texts, strict=True)
-        ]
+        texts = table.rows.texts
+        # The row's own text is its fingerprint: exact, and cheaper than a hash of it. (A copy
+        # without alt.csv and add.csv, as every dated copy, adds nothing to it.)
+        fingerprints = (
+            texts
+            if not aliases and not addresses
+            else [
+                _with_extra(text, aliases.get(reference), addresses.get(reference))
+                for reference, text in zip(table.references, texts, strict=True)
+            ]
+        )
         return Entries(
-            references, fingerprints, lambda index: table.row(index).entry(aliases, addresses)
+            table.references,
+            fingerprints,
+            lambda index: table.row(index).entry(aliases, addresses),
         )
 
     return Publication(Authority.US_OFAC, sdn.name, observed_at, sha256_of(*paths), entries)
